@@ -1,0 +1,117 @@
+# gatehouse: build, run and test.  Build settings live here, once; local
+# overrides go in an optional Makefile.local (not committed).
+#
+#   make            FastCGI programs -> cgi-bin/, admin tool -> bin/, frontends -> htdocs/
+#   make run        serve on http://127.0.0.1:$(PORT) (SERVER=lighttpd|apache)
+#   make test       every suite; last line "N passed, N failed"
+#   make check-asan unit + end-to-end suites built with ASan+UBSan
+#   make valgrind   unit suite under valgrind
+#   make bench      benchmark report (wrk through lighttpd)
+
+PORT	?= 8080
+SERVER	?= lighttpd
+STORE	?= sqlite
+IDP	?= embedded
+
+CC	?= cc
+PKGS	 = fcgi json-c libjwt openssl libcurl sqlite3 libargon2
+CPPFLAGS += -D_GNU_SOURCE -Isrc/lib -I$(B)/gen
+CFLAGS	?= -O2 -g
+CFLAGS	+= -std=c11 -Wall -Wextra -Wno-unused-parameter -Wshadow -Wstrict-prototypes \
+	   -Wformat=2 -fstack-protector-strong -fno-strict-aliasing
+LDLIBS	+= $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lpthread -lm
+
+# BUILD=asan builds a sanitized tree under build/asan (used by check-asan).
+BUILD	?= release
+ifeq ($(BUILD),asan)
+CFLAGS	+= -O1 -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
+LDFLAGS	+= -fsanitize=address,undefined
+endif
+B	 = build/$(BUILD)
+ifeq ($(BUILD),release)
+CGI	 = cgi-bin
+BIN	 = bin
+else
+CGI	 = $(B)/cgi-bin
+BIN	 = $(B)/bin
+endif
+
+-include Makefile.local
+
+LIB_SRCS   := $(wildcard src/lib/*.c)
+LIB_OBJS   := $(LIB_SRCS:src/lib/%.c=$(B)/lib/%.o) $(B)/gen/migrations.o
+LIB	    = $(B)/libgatehouse.a
+ROUTE_SRCS := $(wildcard src/routes/*.c)
+ROUTES	   := $(ROUTE_SRCS:src/routes/%.c=$(CGI)/%)
+TOOL_SRCS  := $(wildcard src/tools/*.c)
+TOOLS	   := $(TOOL_SRCS:src/tools/%.c=$(BIN)/%)
+TEST_SRCS  := $(wildcard tests/test-*.c)
+TESTS	   := $(TEST_SRCS:tests/%.c=$(B)/tests/%)
+SQL	   := $(sort $(wildcard sql/[0-9]*.sql))
+HDRS	   := $(wildcard src/lib/*.h)
+
+.PHONY: all programs frontends deps run test unit check-asan valgrind bench clean distclean
+
+all: programs frontends
+
+programs: deps-check $(ROUTES) $(TOOLS) $(TESTS)
+
+$(B)/lib/%.o: src/lib/%.c $(HDRS) | $(B)/lib $(B)/gen/migrations.c
+	$(CC) $(CPPFLAGS) $(CFLAGS) $(shell pkg-config --cflags $(PKGS) 2>/dev/null) -c -o $@ $<
+
+$(B)/gen/migrations.c: $(SQL) src/scripts/embed-sql.sh | $(B)/gen
+	sh src/scripts/embed-sql.sh $(SQL) > $@.tmp && mv $@.tmp $@
+
+$(B)/gen/migrations.o: $(B)/gen/migrations.c
+	$(CC) $(CPPFLAGS) $(CFLAGS) -c -o $@ $<
+
+$(LIB): $(LIB_OBJS)
+	rm -f $@ && ar rcs $@ $^
+
+$(CGI)/%: src/routes/%.c $(LIB) $(HDRS) | $(CGI)
+	$(CC) $(CPPFLAGS) $(CFLAGS) $(LDFLAGS) -o $@ $< $(LIB) $(LDLIBS)
+
+$(BIN)/%: src/tools/%.c $(LIB) $(HDRS) | $(BIN)
+	$(CC) $(CPPFLAGS) $(CFLAGS) $(LDFLAGS) -o $@ $< $(LIB) $(LDLIBS)
+
+$(B)/tests/%: tests/%.c $(LIB) $(HDRS) | $(B)/tests
+	$(CC) $(CPPFLAGS) -Itests $(CFLAGS) $(LDFLAGS) -o $@ $< $(LIB) $(LDLIBS)
+
+$(B)/lib $(B)/gen $(B)/tests $(CGI) $(BIN):
+	mkdir -p $@
+
+# Frontends: built by npm into htdocs/ when their sources exist.
+frontends:
+	@if [ -f web/package.json ]; then sh src/scripts/build-frontends.sh; fi
+
+# Installs what is missing: Debian packages (as root or with sudo), npm packages.
+deps:
+	@sh src/scripts/deps.sh
+
+deps-check:
+	@pkg-config --exists $(PKGS) || sh src/scripts/deps.sh
+
+run: deps all
+	@PORT=$(PORT) SERVER=$(SERVER) STORE=$(STORE) IDP=$(IDP) sh src/scripts/run.sh
+
+test: deps all
+	@sh tests/run-all.sh
+
+unit: programs
+	@sh tests/run-unit.sh $(B)
+
+check-asan: deps
+	$(MAKE) BUILD=asan programs
+	@BUILD=asan sh tests/run-all.sh --no-browser
+
+valgrind: deps programs
+	@VALGRIND=1 sh tests/run-unit.sh $(B)
+
+bench: deps all
+	@sh tests/bench/run.sh
+
+clean:
+	rm -rf build cgi-bin/[!.]* bin
+
+distclean: clean
+	rm -rf var node_modules web/node_modules htdocs/*
