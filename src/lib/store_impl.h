@@ -1,0 +1,73 @@
+/*
+ * store_impl.h: what a storage backend implements, and the helpers store.c
+ * gives every backend so that they behave identically.  Not for routes:
+ * routes use gh_store.h only.
+ *
+ * store.c does the checks common to all backends before calling them:
+ * non-NULL arguments, key lengths (1..GH_STORE_KEY_MAX, no NUL), reserved
+ * attribute types, item size, query limits, cursor decoding.  A backend
+ * therefore receives only well-formed requests and must implement the exact
+ * semantics documented in gh_store.h (expiry, version, atomic delete).
+ */
+#ifndef GH_STORE_IMPL_H
+#define GH_STORE_IMPL_H
+
+#include <stdarg.h>
+
+#include "gh_store.h"
+
+/* A decoded cursor: the last key examined (base key and, for an index, the
+ * index key).  Strings owned by the struct; gh_cursor_clear frees them. */
+struct gh_cursor {
+	char	*pk, *sk;	/* base table key of the last item */
+	char	*ipk, *isk;	/* index key of the last item (GSI queries) */
+};
+
+struct gh_store_backend {
+	const char *name;	/* "sqlite", "dynamodb" */
+	enum gh_err (*open)(struct gh_store *, const struct gh_conf *);
+	void	    (*close)(struct gh_store *);
+	enum gh_err (*ping)(struct gh_store *);
+	enum gh_err (*get)(struct gh_store *, enum gh_table, const char *,
+			const char *, json_object **);
+	enum gh_err (*put)(struct gh_store *, enum gh_table, json_object *,
+			const struct gh_cond *);
+	enum gh_err (*update)(struct gh_store *, enum gh_table, const char *,
+			const char *, const struct gh_update *,
+			const struct gh_cond *, json_object **);
+	enum gh_err (*del)(struct gh_store *, enum gh_table, const char *,
+			const char *, const struct gh_cond *, json_object **);
+	/* q->limit already clamped to 1..GH_STORE_PAGE_MAX; start is NULL or
+	 * the decoded cursor, already checked to belong to q->pk. The backend
+	 * fills out->items and, if more may follow, *last (the last key
+	 * examined), which store.c encodes into out->cursor. */
+	enum gh_err (*query)(struct gh_store *, const struct gh_query *q,
+			const struct gh_cursor *start, json_object **items,
+			struct gh_cursor *last, int *more);
+	enum gh_err (*batch_get)(struct gh_store *, enum gh_table,
+			const struct gh_key *, size_t, json_object **);
+};
+
+struct gh_store {
+	const struct gh_store_backend	*be;
+	void				*impl;		/* backend state */
+	unsigned			 ops;		/* backend requests */
+	char				 errmsg[256];
+};
+
+extern const struct gh_store_backend gh_store_sqlite;
+extern const struct gh_store_backend gh_store_dynamodb;
+
+/* Sets s->errmsg (printf-style); returns err for "return gh_store_fail()". */
+enum gh_err	gh_store_fail(struct gh_store *s, enum gh_err err,
+		    const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+
+/* Current time in Unix seconds; GH_STORE_NOW env var overrides it in tests. */
+int64_t		gh_store_now(void);
+
+/* 1 if item has an "expires_at" <= now. */
+int		gh_store_item_expired(json_object *item, int64_t now);
+
+void		gh_cursor_clear(struct gh_cursor *c);
+
+#endif /* GH_STORE_IMPL_H */
