@@ -62,7 +62,7 @@ extern const struct gh_store_backend gh_store_dynamodb;
 enum gh_err	gh_store_fail(struct gh_store *s, enum gh_err err,
 		    const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 
-/* Current time in Unix seconds; GH_STORE_NOW env var overrides it in tests. */
+/* Current time in Unix seconds (the clock expiry is judged by). */
 int64_t		gh_store_now(void);
 
 /* 1 if item has an "expires_at" <= now. */
