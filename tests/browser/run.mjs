@@ -1,0 +1,177 @@
+// Browser tests of the three frontends against a running gatehouse
+// (BASE_URL, default http://127.0.0.1:8080; VAR_DIR holds mail/*.eml).
+// Prints one line per case and, last, "N passed, N failed".
+import { BASE_URL, assert, launch, openNav, readCode, register, screenshot, signInForm, uniqueEmail, watch } from './lib.mjs';
+
+const PASSWORD = 'correct horse battery staple 7';
+const customer = { email: uniqueEmail('cust'), password: PASSWORD, name: 'Casey Customer' };
+const partner = { email: uniqueEmail('part'), password: PASSWORD, name: 'Pat Partner', role: 'partner', company: 'Pat Tools Ltd' };
+let browser;
+let custPage;          /* the customer's tab, signed in to the marketplace */
+let orderedName = '';
+
+/* Register through the marketplace's Sign in button, confirm with the e-mailed code, land on the orders page. */
+async function registerAndLand(page, who) {
+	await page.goto(BASE_URL + '/');
+	await page.getByTestId('signin').click();
+	await page.waitForURL(/\/sso\/\?.*application_id=marketplace/);
+	const since = Date.now();
+	await register(page, who);
+	const code = await readCode(who.email, since);
+	await page.getByLabel('6-digit code').fill(code);
+	const landed = page.waitForURL(/\/success\?session_id=/, { timeout: 15000 }).then(() => true);
+	await page.getByTestId('confirm-submit').click();
+	assert(await landed, 'did not reach /success');
+	await page.waitForURL(BASE_URL + '/orders', { timeout: 15000 });
+	await page.getByRole('heading', { name: 'Your orders' }).waitFor();
+	assert(!page.url().includes('session_id'), 'session id left in the address bar: ' + page.url());
+}
+
+const cases = [
+	['register a customer, confirm the e-mailed code, land on /success then orders', async (page) => {
+		await registerAndLand(page, customer);
+		await page.getByTestId('orders-empty').waitFor();
+		const stored = await page.evaluate(() => JSON.stringify({ ...sessionStorage }) + JSON.stringify({ ...localStorage }));
+		assert(!stored.includes('session_id'), 'session id kept in storage');
+		custPage = page;
+	}, { keep: true, viewport: { width: 375, height: 800 } }],
+
+	['order from the catalog and see the order', async (page) => {
+		await page.goto(BASE_URL + '/catalog');
+		const first = page.getByTestId('solution').first();
+		await first.waitFor();
+		orderedName = (await first.locator('h2').innerText()).trim();
+		await first.getByTestId('quantity').fill('2');
+		await first.getByTestId('order').click();
+		await first.getByTestId('order-ok').waitFor();
+		await page.goto(BASE_URL + '/orders');
+		const order = page.getByTestId('order').first();
+		await order.waitFor();
+		const text = await order.innerText();
+		assert(text.includes('2 ×'), 'the order does not show quantity 2: ' + text);
+	}, { reuse: () => custPage }],
+
+	['sign in to the second application without a password', async (page) => {
+		await page.goto(BASE_URL + '/support/');
+		await page.getByTestId('signin').click();
+		await page.waitForURL(/\/sso\/\?.*application_id=support/);
+		await page.getByTestId('continue-card').waitFor();
+		assert(await page.getByLabel('Password', { exact: true }).count() === 0, 'a password field is shown');
+		await page.getByTestId('continue').click();
+		await page.waitForURL(BASE_URL + '/support/', { timeout: 15000 });
+		const who = await page.getByTestId('signed-in-as').innerText();
+		assert(who.includes(customer.email), 'support shows ' + who);
+		await page.getByTestId('order').first().waitFor();
+		assert(!page.url().includes('session_id'), 'session id left in the address bar');
+	}, { reuse: () => custPage }],
+
+	['a customer sees no partner pages', async (page) => {
+		await page.goto(BASE_URL + '/orders');
+		await page.getByRole('heading', { name: 'Your orders' }).waitFor();
+		await openNav(page);
+		await page.getByTestId('role').waitFor();
+		assert((await page.getByTestId('role').innerText()).trim() === 'customer', 'role shown is not customer');
+		assert(await page.getByTestId('nav-orders').isVisible(), 'no navigation');
+		assert(await page.getByTestId('nav-partner-solutions').count() === 0, 'customer sees the partner link');
+		assert(await page.getByTestId('nav-admin-users').count() === 0, 'customer sees the admin link');
+		await page.goto(BASE_URL + '/partner/solutions');
+		await page.getByTestId('forbidden').waitFor();
+	}, { reuse: () => custPage }],
+
+	['a partner sees the partner pages', async (page) => {
+		await registerAndLand(page, partner);
+		await page.getByTestId('role').waitFor();
+		assert((await page.getByTestId('role').innerText()).trim() === 'partner', 'role shown is not partner');
+		await openNav(page);
+		await page.getByTestId('nav-partner-solutions').click();
+		await page.getByRole('heading', { name: 'My solutions' }).waitFor();
+		assert(await page.getByTestId('forbidden').count() === 0, 'partner page refused');
+		assert(await page.getByTestId('error').count() === 0, 'partner page shows an error: ' +
+		    (await page.getByTestId('error').allInnerTexts()).join());
+		assert(await page.getByTestId('nav-admin-users').count() === 0, 'partner sees the admin link');
+	}],
+
+	['a wrong confirmation code shows its message next to the code', async (page) => {
+		const who = { email: uniqueEmail('wrong'), password: PASSWORD, name: 'Wren Wrongcode' };
+		await page.goto(BASE_URL + '/sso/?application_id=marketplace&channel_id=web');
+		const since = Date.now();
+		await register(page, who);
+		const code = await readCode(who.email, since);
+		const wrong = code.slice(0, 5) + String((Number(code[5]) + 1) % 10);
+		await page.getByLabel('6-digit code').fill(wrong);
+		await page.getByTestId('confirm-submit').click();
+		const err = page.locator('#cf-code-error');
+		await err.waitFor();
+		assert(/not right/.test(await err.innerText()), 'message: ' + await err.innerText());
+		assert(await page.locator('#cf-code').getAttribute('aria-invalid') === 'true', 'code field not marked invalid');
+	}],
+
+	['a locked account shows its message', async (page) => {
+		await page.goto(BASE_URL + '/sso/?application_id=marketplace&channel_id=web');
+		let text = '';
+		for (let i = 0; i < 8; i++) {
+			await signInForm(page, partner.email, i < 6 ? 'wrong password ' + i : partner.password);
+			const err = page.locator('#si-password-error, [data-testid="form-error"]').first();
+			await err.waitFor();
+			text = await err.innerText();
+			if (/locked/.test(text))
+				break;
+			assert(/wrong/.test(text), 'attempt ' + (i + 1) + ' said: ' + text);
+			await page.getByTestId('signin-submit').isEnabled();
+		}
+		assert(/locked/.test(text), 'never locked; last message: ' + text);
+		/* the right password is refused while locked */
+		await signInForm(page, partner.email, partner.password);
+		await page.waitForTimeout(500);
+		text = await page.locator('#si-password-error').innerText();
+		assert(/locked/.test(text), 'right password while locked said: ' + text);
+	}],
+];
+
+async function main() {
+	let passed = 0, failed = 0;
+	browser = await launch();
+	let shared = null;
+	for (const [name, fn, opts = {}] of cases) {
+		const slug = name.replace(/[^a-z0-9]+/gi, '-').replace(/^-|-$/g, '').toLowerCase().slice(0, 60);
+		let page = opts.reuse ? opts.reuse() : null;
+		let ctx = null;
+		if (!page) {
+			ctx = await browser.newContext({ viewport: opts.viewport || { width: 1280, height: 900 } });
+			page = await ctx.newPage();
+			page.__problems = watch(page);
+		}
+		if (opts.keep)
+			shared = ctx;
+		page.setDefaultTimeout(10000);
+		const t0 = Date.now();
+		try {
+			if (opts.reuse && !page)
+				throw new Error('depends on an earlier case that failed');
+			await fn(page);
+			assert(page.__problems.length === 0, page.__problems.join('; '));
+			passed++;
+			console.log(`ok - ${name} (${Date.now() - t0} ms)`);
+		} catch (e) {
+			failed++;
+			console.log(`not ok - ${name}: ${String(e.message || e).split('\n')[0]}`);
+			page.__problems.length = 0;
+		}
+		await screenshot(page, slug);
+		if (ctx && !opts.keep)
+			await ctx.close();
+	}
+	if (shared)
+		await shared.close();
+	await browser.close();
+	console.log(`${passed} passed, ${failed} failed`);
+	process.exit(failed ? 1 : 0);
+}
+
+main().catch(async (e) => {
+	console.log('not ok - browser suite: ' + e.message);
+	if (browser)
+		await browser.close().catch(() => {});
+	console.log('0 passed, 1 failed');
+	process.exit(1);
+});
