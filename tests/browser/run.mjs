@@ -78,6 +78,22 @@ const cases = [
 		await page.getByTestId('forbidden').waitFor();
 	}, { reuse: () => custPage }],
 
+	['signing out of the marketplace ends the single sign-on', async (page) => {
+		await page.goto(BASE_URL + '/orders');
+		await page.getByRole('heading', { name: 'Your orders' }).waitFor();
+		await openNav(page);
+		await page.getByTestId('signout').click();
+		await page.waitForURL(BASE_URL + '/');
+		await page.getByTestId('signin').waitFor();
+		const kept = await page.evaluate(() => sessionStorage.getItem('gatehouse.tokens.marketplace'));
+		assert(kept === null, 'tokens kept after sign-out');
+		await page.getByTestId('signin').click();
+		await page.waitForURL(/\/sso\/\?/);
+		/* the stored SSO session is checked and found revoked: the password form shows */
+		await page.getByTestId('signin-submit').waitFor();
+		assert(await page.getByTestId('continue-card').count() === 0, 'still offers to continue');
+	}, { reuse: () => custPage }],
+
 	['a partner sees the partner pages', async (page) => {
 		await registerAndLand(page, partner);
 		await page.getByTestId('role').waitFor();
