@@ -27,5 +27,6 @@ export default defineConfig({
 	test: {
 		include: ['test/**/*.test.js'],
 		environment: 'node',
+		reporters: ['default', './test/summary-reporter.js'],
 	},
 });

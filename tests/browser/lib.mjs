@@ -56,9 +56,13 @@ decodeBody(raw)
 	return { head, body };
 }
 
-/* The 6-digit code in the newest .eml addressed to `email` written after `since` (ms). */
+/*
+ * The 6-digit code in the newest .eml addressed to `email` written after
+ * `since` (ms, Date.now() taken before the action that sends it); `not` skips
+ * a code already used (a resend must bring a new one).
+ */
 export async function
-readCode(email, since, timeoutMs = 15000)
+readCode(email, since, { not = null, timeoutMs = 15000 } = {})
 {
 	const dir = path.join(VAR_DIR, 'mail');
 	const deadline = Date.now() + timeoutMs;
@@ -69,7 +73,7 @@ readCode(email, since, timeoutMs = 15000)
 				continue;
 			const full = path.join(dir, f);
 			const st = fs.statSync(full);
-			if (st.mtimeMs < since - 1000 || (best && st.mtimeMs < best.mtime))
+			if (st.mtimeMs < since - 100 || (best && st.mtimeMs < best.mtime))
 				continue;
 			const raw = fs.readFileSync(full, 'utf8');
 			const { head, body } = decodeBody(raw);
@@ -77,7 +81,7 @@ readCode(email, since, timeoutMs = 15000)
 			if (!to || !to[1].toLowerCase().includes(email.toLowerCase()))
 				continue;
 			const code = /(?:code|Code)\D{0,40}?(\d{6})\b/.exec(body) || /\b(\d{6})\b/.exec(body);
-			if (code)
+			if (code && code[1] !== not)
 				best = { mtime: st.mtimeMs, code: code[1] };
 		}
 		if (best)
@@ -131,4 +135,35 @@ signInForm(page, email, password)
 	await page.getByLabel('E-mail address').fill(email);
 	await page.getByLabel('Password', { exact: true }).fill(password);
 	await page.getByTestId('signin-submit').click();
+}
+
+/*
+ * Checks every page should pass: each visible form control has a label,
+ * each button has a name, and nothing is wider than the window (375px phones).
+ */
+export async function
+checkPage(page)
+{
+	const bad = await page.evaluate(() => {
+		const out = [];
+		const visible = (el) => el.offsetParent !== null || el.getClientRects().length > 0;
+		for (const el of document.querySelectorAll('input, select, textarea')) {
+			if (el.type === 'hidden' || !visible(el))
+				continue;
+			const named = (el.labels && el.labels.length) || el.getAttribute('aria-label') || el.getAttribute('aria-labelledby');
+			if (!named)
+				out.push('unlabelled ' + el.tagName.toLowerCase() + '#' + el.id);
+		}
+		for (const b of document.querySelectorAll('button, a[href]')) {
+			if (visible(b) && !b.textContent.trim() && !b.getAttribute('aria-label'))
+				out.push('nameless ' + b.tagName.toLowerCase());
+		}
+		if (document.documentElement.scrollWidth > window.innerWidth + 1)
+			out.push('wider than the window: ' + document.documentElement.scrollWidth + ' > ' + window.innerWidth);
+		if (/session_id=/.test(location.href))
+			out.push('session id in the address');
+		return out;
+	});
+	if (bad.length)
+		throw new Error(bad.join('; '));
 }

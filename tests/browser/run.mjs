@@ -1,7 +1,7 @@
 // Browser tests of the three frontends against a running gatehouse
 // (BASE_URL, default http://127.0.0.1:8080; VAR_DIR holds mail/*.eml).
 // Prints one line per case and, last, "N passed, N failed".
-import { BASE_URL, assert, launch, openNav, readCode, register, screenshot, signInForm, uniqueEmail, watch } from './lib.mjs';
+import { BASE_URL, assert, checkPage, launch, openNav, readCode, register, screenshot, signInForm, uniqueEmail, watch } from './lib.mjs';
 
 const PASSWORD = 'correct horse battery staple 7';
 const customer = { email: uniqueEmail('cust'), password: PASSWORD, name: 'Casey Customer' };
@@ -94,6 +94,42 @@ const cases = [
 		assert(await page.getByTestId('continue-card').count() === 0, 'still offers to continue');
 	}, { reuse: () => custPage }],
 
+	['forgot password: reset with the e-mailed code, then signed in', async (page) => {
+		/* continues on the SSO page the previous case left open */
+		await page.getByRole('link', { name: 'Forgot your password?' }).click();
+		await page.getByLabel('E-mail address').fill(customer.email);
+		const since = Date.now();
+		await page.getByRole('button', { name: 'Send the code' }).click();
+		await page.waitForURL(/\/sso\/reset/);
+		const code = await readCode(customer.email, since);
+		customer.password = PASSWORD + ' renewed';
+		await page.getByLabel('6-digit code').fill(code);
+		await page.getByLabel('New password').fill(customer.password);
+		await page.getByRole('button', { name: 'Save and sign in' }).click();
+		await page.waitForURL(BASE_URL + '/orders', { timeout: 15000 });
+		await page.getByTestId('order').first().waitFor();
+	}, { reuse: () => custPage }],
+
+	['the sign-in form works with the keyboard alone, with visible focus', async (page) => {
+		await page.goto(BASE_URL + '/sso/?application_id=marketplace&channel_id=web');
+		await page.getByTestId('signin-submit').waitFor();
+		let id = '';
+		for (let i = 0; i < 6 && id !== 'si-email'; i++) {
+			await page.keyboard.press('Tab');
+			id = await page.evaluate(() => document.activeElement && document.activeElement.id);
+		}
+		assert(id === 'si-email', 'Tab never reached the e-mail field');
+		const outline = await page.evaluate(() => getComputedStyle(document.activeElement).outlineStyle);
+		assert(outline && outline !== 'none', 'no visible focus on the e-mail field');
+		await page.keyboard.type(uniqueEmail('nobody'));
+		await page.keyboard.press('Tab');
+		await page.keyboard.type('not the password 1');
+		await page.keyboard.press('Enter');
+		const err = page.locator('#si-password-error');
+		await err.waitFor();
+		assert(/wrong/.test(await err.innerText()), 'message: ' + await err.innerText());
+	}],
+
 	['a partner sees the partner pages', async (page) => {
 		await registerAndLand(page, partner);
 		await page.getByTestId('role').waitFor();
@@ -120,6 +156,14 @@ const cases = [
 		await err.waitFor();
 		assert(/not right/.test(await err.innerText()), 'message: ' + await err.innerText());
 		assert(await page.locator('#cf-code').getAttribute('aria-invalid') === 'true', 'code field not marked invalid');
+		/* a new code replaces the old one and confirms the account */
+		const since2 = Date.now();
+		await page.getByTestId('resend').click();
+		await page.getByTestId('notice').filter({ hasText: 'new code' }).waitFor();
+		const fresh = await readCode(who.email, since2, { not: code });
+		await page.getByLabel('6-digit code').fill(fresh);
+		await page.getByTestId('confirm-submit').click();
+		await page.waitForURL(BASE_URL + '/orders', { timeout: 15000 });
 	}],
 
 	['a locked account shows its message', async (page) => {
@@ -165,6 +209,7 @@ async function main() {
 			if (opts.reuse && !page)
 				throw new Error('depends on an earlier case that failed');
 			await fn(page);
+			await checkPage(page);
 			assert(page.__problems.length === 0, page.__problems.join('; '));
 			passed++;
 			console.log(`ok - ${name} (${Date.now() - t0} ms)`);
