@@ -470,18 +470,12 @@ append(char *buf, size_t size, const char *s)
 	snprintf(buf + n, size - n, "%s", s);
 }
 
-int
-gh_req_fields(struct gh_req *r, const struct gh_field *fields, size_t n,
+static int
+fields_check(struct gh_req *r, const struct gh_field *fields, size_t n,
     struct gh_value *vals, int lenient)
 {
 	json_object	*src;
 	size_t		 i;
-
-	/* The values are released with the request (one run-time set). */
-	values_clear(r->extra, r->nextra);
-	r->extra = vals;
-	r->nextra = n;
-	memset(vals, 0, n * sizeof(*vals));
 
 	/* Undeclared body members are refused unless the route is lenient. */
 	if (!lenient && r->body != NULL) {
@@ -531,6 +525,18 @@ gh_req_fields(struct gh_req *r, const struct gh_field *fields, size_t n,
 		/* Keep "present" as 1 or 2 (query copies are released later). */
 	}
 	return 1;
+}
+
+int
+gh_req_fields(struct gh_req *r, const struct gh_field *fields, size_t n,
+    struct gh_value *vals, int lenient)
+{
+	/* The values are released with the request (one run-time set). */
+	values_clear(r->extra, r->nextra);
+	memset(vals, 0, n * sizeof(*vals));
+	r->extra = vals;
+	r->nextra = n;
+	return fields_check(r, fields, n, vals, lenient);
 }
 
 /*
@@ -713,7 +719,7 @@ log_line(struct gh_req *r, const char *method, double ms)
 	size_t		 len;
 	time_t		 now = time(NULL);
 	struct tm	 tm;
-	char		 ts[32];
+	char		 ts[32], msbuf[32];
 
 	if (o == NULL)
 		return;
@@ -725,7 +731,8 @@ log_line(struct gh_req *r, const char *method, double ms)
 	json_object_object_add(o, "method", json_object_new_string(method ? method : "-"));
 	json_object_object_add(o, "path", json_object_new_string(r->path ? r->path : "-"));
 	json_object_object_add(o, "status", json_object_new_int(r->status));
-	json_object_object_add(o, "ms", json_object_new_double((double)(long)(ms * 100) / 100));
+	snprintf(msbuf, sizeof(msbuf), "%.2f", ms);
+	json_object_object_add(o, "ms", json_object_new_double_s(ms, msbuf));
 	json_object_object_add(o, "store_ops", json_object_new_int(
 	    r->proc->store ? (int)gh_store_ops(r->proc->store) : 0));
 	if (r->notes != NULL) {
@@ -936,7 +943,7 @@ gh_handle(const struct gh_app *app, struct gh_proc *p, struct gh_io *io)
 			gh_reply_fail(r, GH_ERR_NOMEM, "fields");
 			goto out;
 		}
-		if (!gh_req_fields(r, rt->fields, rt->nfields, r->vals,
+		if (!fields_check(r, rt->fields, rt->nfields, r->vals,
 		    (rt->flags & GH_R_LENIENT) != 0))
 			goto out;
 	}
