@@ -51,6 +51,19 @@ const cases = [
 		assert(text.includes('2 ×'), 'the order does not show quantity 2: ' + text);
 	}, { reuse: () => custPage }],
 
+	['edit the profile and see it kept', async (page) => {
+		await page.goto(BASE_URL + '/profile');
+		const name = page.getByLabel('Name', { exact: true });
+		await name.waitFor();
+		assert((await page.getByTestId('email').innerText()).trim() === customer.email, 'profile shows another e-mail');
+		await name.fill('Casey Q. Customer');
+		await page.getByRole('button', { name: 'Save' }).click();
+		await page.getByTestId('saved').waitFor();
+		await page.reload();
+		await page.getByLabel('Name', { exact: true }).waitFor();
+		assert(await page.getByLabel('Name', { exact: true }).inputValue() === 'Casey Q. Customer', 'the new name was not kept');
+	}, { reuse: () => custPage }],
+
 	['sign in to the second application without a password', async (page) => {
 		await page.goto(BASE_URL + '/support/');
 		await page.getByTestId('signin').click();
