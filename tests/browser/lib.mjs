@@ -1,4 +1,5 @@
 // Helpers for the browser tests: Chromium, the development outbox, checks.
+import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { chromium } from 'playwright-core';
@@ -166,4 +167,43 @@ checkPage(page)
 	});
 	if (bad.length)
 		throw new Error(bad.join('; '));
+}
+
+/*
+ * Makes a user an admin with the admin tool (nobody becomes admin through the
+ * API): $GATEHOUSE_ADMIN (a command, split on spaces) or bin/gatehouse with
+ * -c $VAR_DIR/gatehouse.conf.
+ */
+export function
+setRole(email, role)
+{
+	let cmd;
+	if (process.env.GATEHOUSE_ADMIN) {
+		cmd = process.env.GATEHOUSE_ADMIN.split(' ').filter(Boolean);
+	} else {
+		const repo = path.join(path.dirname(new URL(import.meta.url).pathname), '..', '..');
+		cmd = [path.join(repo, 'bin', 'gatehouse')];
+		const conf = path.join(VAR_DIR, 'gatehouse.conf');
+		if (fs.existsSync(conf))
+			cmd.push('-c', conf);
+	}
+	execFileSync(cmd[0], [...cmd.slice(1), 'user', 'set-role', email, role], { stdio: ['ignore', 'ignore', 'pipe'] });
+}
+
+/* Waits for an item with `text` in a paged list, pressing "Load more" as needed. */
+export async function
+findInList(page, listTestId, text, maxPages = 20)
+{
+	for (let i = 0; i < maxPages; i++) {
+		await page.getByTestId(listTestId).or(page.locator('.empty')).first().waitFor();
+		const item = page.getByTestId(listTestId).locator(':scope > li', { hasText: text });
+		if (await item.count())
+			return item.first();
+		const more = page.getByTestId('load-more');
+		if (!(await more.count()))
+			break;
+		await more.click();
+		await page.waitForFunction(() => !document.querySelector('[data-testid="load-more"][disabled]'));
+	}
+	throw new Error('"' + text + '" is not in the ' + listTestId + ' list');
 }

@@ -1,7 +1,7 @@
 // Browser tests of the three frontends against a running gatehouse
 // (BASE_URL, default http://127.0.0.1:8080; VAR_DIR holds mail/*.eml).
 // Prints one line per case and, last, "N passed, N failed".
-import { BASE_URL, assert, checkPage, launch, openNav, readCode, register, screenshot, signInForm, uniqueEmail, watch } from './lib.mjs';
+import { BASE_URL, assert, checkPage, findInList, launch, openNav, readCode, register, screenshot, setRole, signInForm, uniqueEmail, watch } from './lib.mjs';
 
 const PASSWORD = 'correct horse battery staple 7';
 const customer = { email: uniqueEmail('cust'), password: PASSWORD, name: 'Casey Customer' };
@@ -154,6 +154,47 @@ const cases = [
 		assert(await page.getByTestId('error').count() === 0, 'partner page shows an error: ' +
 		    (await page.getByTestId('error').allInnerTexts()).join());
 		assert(await page.getByTestId('nav-admin-users').count() === 0, 'partner sees the admin link');
+	}],
+
+	['a customer applies to be a partner, an admin approves, the customer becomes a partner', async (page) => {
+		const tag = Math.random().toString(36).slice(2, 8);
+		const applicant = { email: uniqueEmail('appl'), password: PASSWORD, name: 'Avery Applicant' };
+		const admin = { email: uniqueEmail('admin'), password: PASSWORD, name: 'Ada Admin' };
+		const company = 'Avery Apps ' + tag;
+		await registerAndLand(page, applicant);
+		await openNav(page);
+		await page.getByTestId('nav-partner-apply').click();
+		await page.getByLabel('Company name').fill(company);
+		await page.getByLabel('What would you like to sell?').fill('Backup tools for small offices.');
+		await page.getByRole('button', { name: 'Send application' }).click();
+		await page.getByTestId('applied').waitFor();
+
+		const ctx = await browser.newContext({ viewport: { width: 1280, height: 900 } });
+		const adminPage = await ctx.newPage();
+		const problems = watch(adminPage);
+		adminPage.setDefaultTimeout(10000);
+		try {
+			await registerAndLand(adminPage, admin);
+			setRole(admin.email, 'admin');
+			await adminPage.goto(BASE_URL + '/admin/apps');
+			await adminPage.getByTestId('nav-admin-apps').waitFor();
+			const row = await findInList(adminPage, 'apps', company);
+			await row.getByLabel('Note to the applicant (optional)').fill('Welcome aboard.');
+			await row.getByRole('button', { name: 'Approve' }).click();
+			await adminPage.getByText(company + ' approved.').waitFor();
+			await adminPage.goto(BASE_URL + '/admin/users');
+			await findInList(adminPage, 'users', applicant.email);
+			await checkPage(adminPage);
+			assert(problems.length === 0, problems.join('; '));
+		} finally {
+			await screenshot(adminPage, 'admin-pages');
+			await ctx.close();
+		}
+		/* the stored role changed: the applicant's next page shows the partner pages */
+		await page.goto(BASE_URL + '/orders');
+		await openNav(page);
+		await page.getByTestId('nav-partner-solutions').waitFor();
+		assert((await page.getByTestId('role').innerText()).trim() === 'partner', 'the applicant is not a partner');
 	}],
 
 	['a wrong confirmation code shows its message next to the code', async (page) => {

@@ -9,6 +9,7 @@ export const session = reactive({
 	claims: null,
 	profile: null,
 	profileError: '',
+	profileLoading: false,
 	notice: '',
 });
 
@@ -38,11 +39,14 @@ loadProfile()
 		session.profile = null;
 		return;
 	}
+	session.profileLoading = true;
 	try {
 		const data = await api('/api/user/profile');
 		session.profile = data && typeof data.profile === 'object' && data.profile ? { ...data, ...data.profile } : data;
 	} catch (e) {
 		session.profileError = e.message;
+	} finally {
+		session.profileLoading = false;
 	}
 }
 
