@@ -81,3 +81,19 @@ formatDate(v)
 }
 
 export const ROLES = ['customer', 'partner', 'admin'];
+
+/* Categories are slugs ([a-z0-9-], 1..48): "Security Tools" -> "security-tools". */
+export function
+slugify(text)
+{
+	return String(text).toLowerCase().normalize('NFKD').replace(/[\u0300-\u036f]/g, '')
+	    .replace(/[^a-z0-9]+/g, '-').replace(/^-+|-+$/g, '').slice(0, 48).replace(/-+$/, '');
+}
+
+/* "security-tools" -> "Security tools", for display. */
+export function
+categoryLabel(slug)
+{
+	const s = String(slug || '').replace(/-/g, ' ').trim();
+	return s ? s[0].toUpperCase() + s.slice(1) : '';
+}

@@ -10,7 +10,7 @@
 // after the code is confirmed.
 
 import { reactive } from 'vue';
-import { requestJson } from '../shared/api.js';
+import { ApiError, requestJson } from '../shared/api.js';
 import { createSsoClient } from '../shared/sso-client.js';
 
 /* The SSO backend lives at /sso/api/ whatever the page (contract).  */
@@ -105,9 +105,12 @@ handOver(tokens)
 		headers.set('Authorization', 'Bearer ' + tokens.id_token);
 		return fetch(url, { ...init, headers });
 	};
-	await requestJson(bearer, API + 'check-app-user', {
+	const check = await requestJson(bearer, API + 'check-app-user', {
 		method: 'POST', body: { application_id: state.applicationId },
 	});
+	if (check && check.authorized === false)
+		throw new ApiError(403, 'not_enrolled', 'Your account does not have access to ' +
+		    ((state.app && state.app.name) || state.applicationId) + '. Ask its administrator to add you.');
 	const out = await requestJson(bearer, API + 'init-session', {
 		method: 'POST',
 		body: {
