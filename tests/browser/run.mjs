@@ -154,6 +154,21 @@ const cases = [
 		assert(await page.getByTestId('error').count() === 0, 'partner page shows an error: ' +
 		    (await page.getByTestId('error').allInnerTexts()).join());
 		assert(await page.getByTestId('nav-admin-users').count() === 0, 'partner sees the admin link');
+		/* add a solution, publish it, find it in the catalog */
+		const solName = 'Browser Test Kit ' + Math.random().toString(36).slice(2, 8);
+		await page.getByLabel('Name', { exact: true }).fill(solName);
+		await page.getByLabel('Description').fill('Made by the browser tests.');
+		await page.getByLabel('Category').fill('Browser Tests');
+		await page.getByLabel('Price').fill('19.99');
+		await page.getByRole('button', { name: 'Add solution' }).click();
+		const row = await findInList(page, 'solutions', solName);
+		assert(/draft/.test(await row.innerText()), 'a new solution is not a draft');
+		await row.getByRole('button', { name: 'Publish' }).click();
+		await page.getByText(solName + ' is now published.').waitFor();
+		await page.goto(BASE_URL + '/catalog');
+		const card = await findInList(page, 'catalog', solName);
+		const text = await card.innerText();
+		assert(/19\.99/.test(text) && /Browser tests/.test(text), 'catalog card: ' + text);
 	}],
 
 	['a customer applies to be a partner, an admin approves, the customer becomes a partner', async (page) => {
