@@ -17,6 +17,8 @@ export default defineConfig({
 		modulePreload: { polyfill: false },
 		sourcemap: false,
 		rolldownOptions: {
+			/* no timing report when the shared machine is slow */
+			checks: { bundlerTimings: false },
 			input: {
 				client: here('./index.html'),
 				sso: here('./sso/index.html'),
