@@ -9,6 +9,7 @@ const partner = { email: uniqueEmail('part'), password: PASSWORD, name: 'Pat Par
 let browser;
 let custPage;          /* the customer's tab, signed in to the marketplace */
 let orderedName = '';
+let usedSessionUrl = '';   /* the first /success?session_id=... the customer was sent to */
 
 /* Register through the marketplace's Sign in button, confirm with the e-mailed code, land on the orders page. */
 async function registerAndLand(page, who) {
@@ -16,6 +17,11 @@ async function registerAndLand(page, who) {
 	await page.getByTestId('signin').click();
 	await page.waitForURL(/\/sso\/\?.*application_id=marketplace/);
 	const since = Date.now();
+	const seen = (frame) => {
+		if (frame === page.mainFrame() && /\/success\?session_id=/.test(frame.url()) && !usedSessionUrl)
+			usedSessionUrl = frame.url();
+	};
+	page.on('framenavigated', seen);
 	await register(page, who);
 	const code = await readCode(who.email, since);
 	await page.getByLabel('6-digit code').fill(code);
@@ -25,6 +31,7 @@ async function registerAndLand(page, who) {
 	await page.waitForURL(BASE_URL + '/orders', { timeout: 15000 });
 	await page.getByRole('heading', { name: 'Your orders' }).waitFor();
 	assert(!page.url().includes('session_id'), 'session id left in the address bar: ' + page.url());
+	page.off('framenavigated', seen);
 }
 
 const cases = [
@@ -210,6 +217,22 @@ const cases = [
 		await openNav(page);
 		await page.getByTestId('nav-partner-solutions').waitFor();
 		assert((await page.getByTestId('role').innerText()).trim() === 'partner', 'the applicant is not a partner');
+	}],
+
+	['a used sign-in link is refused and leaves the address bar', async (page) => {
+		assert(usedSessionUrl, 'no sign-in link was seen earlier');
+		await page.goto(usedSessionUrl);
+		const err = page.getByTestId('success-error');
+		await err.waitFor();
+		assert(/expired or was already used/.test(await err.innerText()), 'message: ' + await err.innerText());
+		assert(!page.url().includes('session_id'), 'session id left in the address bar');
+		assert(await page.evaluate(() => sessionStorage.length) === 0, 'something was stored');
+	}],
+
+	['an unknown application cannot be signed in to', async (page) => {
+		await page.goto(BASE_URL + '/sso/?application_id=no-such-app&channel_id=web');
+		await page.getByTestId('app-error').waitFor();
+		assert(await page.getByTestId('signin-submit').isDisabled(), 'the sign-in button is enabled');
 	}],
 
 	['a wrong confirmation code shows its message next to the code', async (page) => {
