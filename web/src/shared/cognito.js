@@ -33,7 +33,13 @@ toTokens(result, refreshToken)
 export function
 createIdp(config)
 {
-	const opts = { region: config.region || 'us-east-1' };
+	/*
+	 * One attempt per call: the SDK would otherwise retry throttling answers
+	 * (TooManyRequestsException) by itself, adding attempts behind the user's
+	 * back to a pool that counts them. The user retries, with the sentence
+	 * errors.js gives.
+	 */
+	const opts = { region: config.region || 'us-east-1', maxAttempts: 1 };
 	if (config.idpEndpoint)
 		opts.endpoint = new URL(config.idpEndpoint, globalThis.location ? globalThis.location.href : undefined).href;
 	const client = new CognitoIdentityProviderClient(opts);
