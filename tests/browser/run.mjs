@@ -248,6 +248,7 @@ const cases = [
 		await err.waitFor();
 		assert(/not right/.test(await err.innerText()), 'message: ' + await err.innerText());
 		assert(await page.locator('#cf-code').getAttribute('aria-invalid') === 'true', 'code field not marked invalid');
+		await screenshot(page, 'wrong-code-message');
 		/* a new code replaces the old one and confirms the account */
 		const since2 = Date.now();
 		await page.getByTestId('resend').click();
