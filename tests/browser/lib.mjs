@@ -195,10 +195,13 @@ export async function
 findInList(page, listTestId, text, maxPages = 20)
 {
 	for (let i = 0; i < maxPages; i++) {
-		await page.getByTestId(listTestId).or(page.locator('.empty')).first().waitFor();
-		const item = page.getByTestId(listTestId).locator(':scope > li', { hasText: text });
-		if (await item.count())
-			return item.first();
+		const item = page.getByTestId(listTestId).locator(':scope > li', { hasText: text }).first();
+		try {
+			await item.waitFor({ timeout: 4000 });
+			return item;
+		} catch {
+			/* not on the pages shown so far */
+		}
 		const more = page.getByTestId('load-more');
 		if (!(await more.count()))
 			break;
