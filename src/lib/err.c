@@ -1,6 +1,8 @@
 /*
  * err.c: names for enum gh_err.
  */
+#include <stddef.h>
+
 #include "gh_err.h"
 
 static const char *const gh_errs[GH_ERR__MAX] = {

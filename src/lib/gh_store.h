@@ -8,8 +8,8 @@
  * An item is a json-c object.  Its string attributes "PK" and "SK" are the
  * primary key.  Reserved attributes, all optional:
  *   "GSI1PK"/"GSI1SK" .. "GSI3PK"/"GSI3SK"  strings: the item's keys in the
- *            overloaded secondary indexes GH_INDEX_GSI1..3 (an item without
- *            the PK attribute of an index is not in it, as in DynamoDB);
+ *            overloaded secondary indexes GH_INDEX_GSI1..3 (an item lacking
+ *            either key attribute of an index is not in it, as in DynamoDB);
  *   "expires_at"  integer, Unix seconds: from that second on the item is
  *            absent to every read, condition and delete, swept or not
  *            (DynamoDB's TTL attribute);
@@ -21,7 +21,10 @@
  * Ownership: the store never takes ownership of objects passed in; objects
  * passed out (*out) belong to the caller (json_object_put / gh_page_free).
  * All functions return GH_OK or an error; on error the outputs are
- * untouched.  gh_store_errmsg() keeps the backend's last message.
+ * untouched.  gh_store_errmsg() keeps the backend's last message.  A NULL
+ * cond means GH_COND_NONE.  Key values are 1..GH_STORE_KEY_MAX bytes of
+ * UTF-8; an expired item is absent to writes too (a put or update over it
+ * starts a new item, version 1, without its old attributes).
  *
  * Errors common to all operations: GH_ERR_INVAL (bad key, bad cursor,
  * item too large), GH_ERR_STORE (backend failed), GH_ERR_THROTTLED,
@@ -138,7 +141,8 @@ struct gh_update {
 enum gh_err	 gh_store_open(const struct gh_conf *conf, struct gh_store **out);
 void		 gh_store_free(struct gh_store *s);	/* NULL ok */
 
-/* The backend's last error message ("" if none); owned by s. */
+/* The backend's last error message ("" if none); owned by s.  With s NULL:
+ * why the last gh_store_open failed (static, not thread-safe). */
 const char	*gh_store_errmsg(const struct gh_store *s);
 
 /* Backend requests made since the last reset (DynamoDB calls, SQL txns). */
@@ -169,7 +173,7 @@ enum gh_err	 gh_store_update(struct gh_store *s, enum gh_table t,
  * Deletes the live item if cond holds and returns it in *out (may be NULL),
  * atomically: of concurrent deletes of one item exactly one gets GH_OK,
  * the others GH_ERR_NOTFOUND.  GH_ERR_NOTFOUND if no live item;
- * GH_ERR_CONFLICT if cond fails.
+ * GH_ERR_CONFLICT if cond fails (GH_COND_NOT_EXISTS: GH_ERR_INVAL).
  */
 enum gh_err	 gh_store_delete(struct gh_store *s, enum gh_table t,
 		    const char *pk, const char *sk, const struct gh_cond *cond,
@@ -180,7 +184,8 @@ enum gh_err	 gh_store_query(struct gh_store *s, const struct gh_query *q,
 void		 gh_page_free(struct gh_page *p);	/* frees members */
 
 /* Live items among keys[0..n) (n <= GH_STORE_BATCH_MAX) as a json array,
- * in no particular order; absent keys are simply missing. */
+ * in no particular order; absent keys are simply missing.  A key given
+ * twice is GH_ERR_INVAL (as in DynamoDB). */
 enum gh_err	 gh_store_batch_get(struct gh_store *s, enum gh_table t,
 		    const struct gh_key *keys, size_t n, json_object **out);
 

@@ -23,6 +23,12 @@ struct gh_cursor {
 	char	*ipk, *isk;	/* index key of the last item (GSI queries) */
 };
 
+/*
+ * open sets s->impl; on failure it leaves s->impl NULL (having freed what it
+ * made) or in a state close can free: store.c calls close whenever s->impl
+ * is not NULL.  cond is never NULL (store.c substitutes GH_COND_NONE) and a
+ * delete never gets GH_COND_NOT_EXISTS.
+ */
 struct gh_store_backend {
 	const char *name;	/* "sqlite", "dynamodb" */
 	enum gh_err (*open)(struct gh_store *, const struct gh_conf *);
@@ -69,5 +75,12 @@ int64_t		gh_store_now(void);
 int		gh_store_item_expired(json_object *item, int64_t now);
 
 void		gh_cursor_clear(struct gh_cursor *c);
+
+/*
+ * The checks gh_store_put makes on an item (object, PK/SK keys, reserved
+ * attribute types, size as JSON, UTF-8), for a backend to apply to the
+ * result of an update.  GH_ERR_INVAL with s->errmsg set.
+ */
+enum gh_err	gh_store_check_item(struct gh_store *s, json_object *item);
 
 #endif /* GH_STORE_IMPL_H */

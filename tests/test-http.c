@@ -1,0 +1,346 @@
+/*
+ * test-http.c: the shared request cycle (http.c) driven through its gh_io
+ * seam: the checks every route gets before its handler, in their order, and
+ * the shapes of the answers.  End-to-end tests repeat the important ones
+ * through lighttpd and Apache.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "gh_conf.h"
+#include "gh_http.h"
+#include "gh_http_impl.h"
+#include "gh_json.h"
+#include "gh_store.h"
+
+#include "tests.h"
+
+/* --- a request in memory ---------------------------------------------- */
+
+struct mem_io {
+	struct gh_io	 io;
+	const char	*const *env;	/* name=value, NULL-terminated */
+	const char	*body;
+	size_t		 bodylen, off;
+	size_t		 reads;		/* bytes handed to the program */
+	char		 out[65536];
+	size_t		 outlen;
+};
+
+static const char *
+mem_getenv(struct gh_io *io, const char *name)
+{
+	struct mem_io	*m = (struct mem_io *)io;
+	size_t		 n = strlen(name), i;
+
+	for (i = 0; m->env[i] != NULL; i++)
+		if (strncmp(m->env[i], name, n) == 0 && m->env[i][n] == '=')
+			return m->env[i] + n + 1;
+	return NULL;
+}
+
+static long
+mem_read(struct gh_io *io, char *buf, size_t len)
+{
+	struct mem_io *m = (struct mem_io *)io;
+	size_t n = m->bodylen - m->off;
+
+	if (n > len)
+		n = len;
+	memcpy(buf, m->body + m->off, n);
+	m->off += n;
+	m->reads += n;
+	return (long)n;
+}
+
+static void
+mem_write(struct gh_io *io, const char *buf, size_t len)
+{
+	struct mem_io *m = (struct mem_io *)io;
+
+	if (m->outlen + len < sizeof(m->out)) {
+		memcpy(m->out + m->outlen, buf, len);
+		m->outlen += len;
+		m->out[m->outlen] = '\0';
+	}
+}
+
+/* --- a small app ------------------------------------------------------ */
+
+enum { F_NAME, F_COUNT, F__MAX };
+static const struct gh_field fields[F__MAX] = {
+	[F_NAME] = { "name", GH_SRC_BODY, gh_valid_id, 1 },
+	[F_COUNT] = { "count", GH_SRC_BODY, gh_valid_uint, 0 },
+};
+enum { Q_LIMIT, Q__MAX };
+static const struct gh_field qfields[Q__MAX] = {
+	[Q_LIMIT] = { "limit", GH_SRC_QUERY, gh_valid_limit, 0 },
+};
+
+static void
+h_echo(struct gh_req *r)
+{
+	json_object *o = json_object_new_object();
+
+	gh_json_add_str(o, "name", gh_req_field(r, F_NAME)->str);
+	if (gh_req_field(r, F_COUNT)->present)
+		gh_json_add_int(o, "count", gh_req_field(r, F_COUNT)->num);
+	gh_reply(r, 201, o);
+}
+
+static void
+h_get(struct gh_req *r)
+{
+	json_object *o = json_object_new_object();
+
+	if (gh_req_field(r, Q_LIMIT)->present)
+		gh_json_add_int(o, "limit", gh_req_field(r, Q_LIMIT)->num);
+	if (gh_req_param(r) != NULL)
+		gh_json_add_str(o, "param", gh_req_param(r));
+	gh_reply(r, 200, o);
+}
+
+static void
+h_silent(struct gh_req *r)
+{
+	(void)r;	/* a buggy handler that forgets to reply */
+}
+
+static const struct gh_route routes[] = {
+	{ GH_POST, "/t/echo", h_echo, fields, F__MAX, GH_AUTH_NONE, 0, GH_R_JSON },
+	{ GH_GET, "/t/echo", h_get, qfields, Q__MAX, GH_AUTH_NONE, 0, 0 },
+	{ GH_GET, "/t/items/{}", h_get, NULL, 0, GH_AUTH_NONE, 0, 0 },
+	{ GH_GET, "/t/silent", h_silent, NULL, 0, GH_AUTH_NONE, 0, 0 },
+	{ GH_GET, "/t/private", h_get, NULL, 0, GH_AUTH_ID, 0, 0 },
+};
+static const struct gh_app app = { "test", routes, 5, GH_STYLE_API, 0, NULL, NULL };
+static const struct gh_app capp = { "test-cognito", routes, 5, GH_STYLE_COGNITO, 0,
+    "application/x-amz-json-1.1", NULL };
+
+static struct gh_proc proc;
+
+/* Runs one request; returns the status and leaves the output in m. */
+static int
+run(const struct gh_app *a, struct mem_io *m, const char *const *env,
+    const char *body)
+{
+	int status = 0;
+
+	memset(m, 0, sizeof(*m));
+	m->io.getenv = mem_getenv;
+	m->io.read = mem_read;
+	m->io.write = mem_write;
+	m->env = env;
+	m->body = body != NULL ? body : "";
+	m->bodylen = strlen(m->body);
+	gh_handle(a, &proc, &m->io);
+	sscanf(m->out, "Status: %d", &status);
+	return status;
+}
+
+static int
+has(const struct mem_io *m, const char *s)
+{
+	return strstr(m->out, s) != NULL;
+}
+
+#define POST_JSON(len) "REQUEST_METHOD=POST", "REQUEST_URI=/t/echo", \
+	"CONTENT_TYPE=application/json", "CONTENT_LENGTH=" len
+
+int
+main(void)
+{
+	struct mem_io	 m;
+	char		 dir[] = "/tmp/gh-test-http-XXXXXX", conf[256], deep[200];
+	FILE		*f;
+	int		 i;
+
+	if (mkdtemp(dir) == NULL)
+		return 1;
+	snprintf(conf, sizeof(conf), "%s/gatehouse.conf", dir);
+	if ((f = fopen(conf, "w")) == NULL)
+		return 1;
+	fprintf(f, "max_body = 64\njson_max_depth = 4\nlog_requests = no\n");
+	fclose(f);
+	setenv("GATEHOUSE_CONFIG", conf, 1);
+
+	{
+		const char *e[] = { POST_JSON("24"), NULL };
+		T(run(&app, &m, e, "{\"name\":\"a-1\",\"count\":3}") == 201 &&
+		    has(&m, "\"count\":3") && has(&m, "Content-Type: application/json"),
+		    "valid POST reaches the handler");
+	}
+	{
+		const char *e[] = { "REQUEST_METHOD=GET", "REQUEST_URI=/nope", NULL };
+		T(run(&app, &m, e, NULL) == 404 && has(&m, "\"error\":\"not_found\""),
+		    "unknown path is a JSON 404");
+	}
+	{
+		const char *e[] = { "REQUEST_METHOD=DELETE", "REQUEST_URI=/t/echo", NULL };
+		T(run(&app, &m, e, NULL) == 405 && has(&m, "Allow: POST, GET") &&
+		    has(&m, "method_not_allowed"), "wrong method is 405 with Allow");
+	}
+	{
+		const char *e[] = { "REQUEST_METHOD=BREW", "REQUEST_URI=/t/echo", NULL };
+		T(run(&app, &m, e, NULL) == 405, "unknown method is 405");
+	}
+	{
+		const char *e[] = { "REQUEST_METHOD=POST", "REQUEST_URI=/t/echo",
+		    "CONTENT_TYPE=text/plain", "CONTENT_LENGTH=2", NULL };
+		T(run(&app, &m, e, "{}") == 415, "wrong content type is 415");
+	}
+	{
+		const char *e[] = { "REQUEST_METHOD=POST", "REQUEST_URI=/t/echo",
+		    "CONTENT_TYPE=application/json; charset=utf-8", "CONTENT_LENGTH=14", NULL };
+		T(run(&app, &m, e, "{\"name\":\"abc\"}") == 201,
+		    "content type parameters are accepted");
+	}
+	{
+		const char *e[] = { POST_JSON("100000"), NULL };
+		T(run(&app, &m, e, "{\"name\":\"x\"}") == 413 && m.reads == 0 &&
+		    has(&m, "body_too_large"), "body over the limit is 413, unread");
+	}
+	{
+		const char *e[] = { POST_JSON("-1"), NULL };
+		T(run(&app, &m, e, NULL) == 400, "negative Content-Length is 400");
+	}
+	{
+		const char *e[] = { POST_JSON("20"), NULL };
+		T(run(&app, &m, e, "{\"name\":") == 400, "body shorter than its length is 400");
+	}
+	{
+		static const char *bad[] = {
+			"{\"name\":\"a\",}", "{'name':'a'}", "{\"name\":\"a\"} x",
+			"[1]", "\"str\"", "{\"name\":\"a\xff\"}", "{\"name\":\"a\\u0000b\"}",
+			"{\"name\":\"a\" /* c */}", "{name:\"a\"}", "{\"name\":\"\xc0\x80\"}",
+		};
+		for (i = 0; i < (int)(sizeof(bad) / sizeof(bad[0])); i++) {
+			char len[40];
+			snprintf(len, sizeof(len), "CONTENT_LENGTH=%zu", strlen(bad[i]));
+			const char *e[] = { "REQUEST_METHOD=POST", "REQUEST_URI=/t/echo",
+			    "CONTENT_TYPE=application/json", len, NULL };
+			T(run(&app, &m, e, bad[i]) == 400 && has(&m, "invalid_json"),
+			    "malformed JSON is 400 (case %d)", i);
+		}
+	}
+	{
+		snprintf(deep, sizeof(deep), "{\"name\":\"a\",\"x\":[[[[[1]]]]]}");
+		char len[40];
+		snprintf(len, sizeof(len), "CONTENT_LENGTH=%zu", strlen(deep));
+		const char *e[] = { "REQUEST_METHOD=POST", "REQUEST_URI=/t/echo",
+		    "CONTENT_TYPE=application/json", len, NULL };
+		T(run(&app, &m, e, deep) == 400 && has(&m, "nested too deeply"),
+		    "nesting over the limit is 400");
+	}
+	{
+		const char *e[] = { POST_JSON("2"), NULL };
+		T(run(&app, &m, e, "{}") == 400 && has(&m, "missing_field") &&
+		    has(&m, "\\\"name\\\""), "missing field is 400 naming it");
+	}
+	{
+		const char *e[] = { POST_JSON("14"), NULL };
+		T(run(&app, &m, e, "{\"name\":\"a b\"}") == 400 && has(&m, "invalid_field"),
+		    "invalid field is 400");
+	}
+	{
+		const char *e[] = { POST_JSON("15"), NULL };
+		T(run(&app, &m, e, "{\"name\":[\"a\"]}") == 400, "wrong field type is 400");
+	}
+	{
+		const char *e[] = { POST_JSON("27"), NULL };
+		T(run(&app, &m, e, "{\"name\":\"a\",\"role\":\"admin\"}") == 400 &&
+		    has(&m, "unknown_field"), "undeclared field is refused");
+	}
+	{
+		const char *e[] = { POST_JSON("24"), NULL };
+		T(run(&app, &m, e, "{\"name\":\"a\",\"count\":-3}") == 400,
+		    "negative count is refused");
+	}
+	{
+		const char *e[] = { "REQUEST_METHOD=GET", "REQUEST_URI=/t/echo?limit=7",
+		    "QUERY_STRING=limit=7", NULL };
+		T(run(&app, &m, e, NULL) == 200 && has(&m, "\"limit\":7"), "query field parsed");
+	}
+	{
+		static const char *bad[] = { "limit=0", "limit=101", "limit=1&limit=2",
+		    "limit=%zz", "limit=1%00", "limit=abc", "limit=%" };
+		for (i = 0; i < (int)(sizeof(bad) / sizeof(bad[0])); i++) {
+			char qs[64];
+			snprintf(qs, sizeof(qs), "QUERY_STRING=%s", bad[i]);
+			const char *e[] = { "REQUEST_METHOD=GET", "REQUEST_URI=/t/echo", qs, NULL };
+			T(run(&app, &m, e, NULL) == 400, "bad query \"%s\" is 400", bad[i]);
+		}
+	}
+	{
+		const char *e[] = { "REQUEST_METHOD=GET", "REQUEST_URI=/t/items/abc-1", NULL };
+		T(run(&app, &m, e, NULL) == 200 && has(&m, "\"param\":\"abc-1\""),
+		    "path parameter extracted");
+	}
+	{
+		static const char *bad[] = { "/t/items/", "/t/items/a/b", "/t/items/a%00",
+		    "/t/items/a%2Fb", "/t/items/%zz", "/t/itemsx" };
+		for (i = 0; i < (int)(sizeof(bad) / sizeof(bad[0])); i++) {
+			char uri[64];
+			snprintf(uri, sizeof(uri), "REQUEST_URI=%s", bad[i]);
+			const char *e[] = { "REQUEST_METHOD=GET", uri, NULL };
+			T(run(&app, &m, e, NULL) == 404, "odd path \"%s\" is 404", bad[i]);
+		}
+	}
+	{
+		const char *e[] = { "REQUEST_METHOD=HEAD", "REQUEST_URI=/t/echo", NULL };
+		T(run(&app, &m, e, NULL) == 200 && has(&m, "Content-Length: 0") &&
+		    !has(&m, "{"), "HEAD answers headers only");
+	}
+	{
+		const char *e[] = { "REQUEST_METHOD=GET", "REQUEST_URI=/t/silent", NULL };
+		T(run(&app, &m, e, NULL) == 500, "a handler that does not reply gives 500");
+	}
+	{
+		const char *e[] = { "REQUEST_METHOD=GET", "REQUEST_URI=/t/private", NULL };
+		T(run(&app, &m, e, NULL) == 401 && has(&m, "WWW-Authenticate: Bearer"),
+		    "no bearer token is 401");
+	}
+	{
+		const char *e[] = { "REQUEST_METHOD=GET", "REQUEST_URI=/t/private",
+		    "HTTP_AUTHORIZATION=Basic dXNlcjpwYXNz", NULL };
+		T(run(&app, &m, e, NULL) == 401, "basic auth is 401");
+	}
+	{
+		const char *e[] = { "REQUEST_METHOD=GET", "REQUEST_URI=/t/echo",
+		    "HTTP_X_REQUEST_ID=abc-123", NULL };
+		T(run(&app, &m, e, NULL) == 200 && has(&m, "X-Request-Id: abc-123"),
+		    "a sane request id is echoed");
+	}
+	{
+		const char *e[] = { "REQUEST_METHOD=GET", "REQUEST_URI=/t/echo",
+		    "HTTP_X_REQUEST_ID=a\"b", NULL };
+		T(run(&app, &m, e, NULL) == 200 && !has(&m, "a\"b"),
+		    "an odd request id is replaced");
+	}
+	{
+		const char *e[] = { "REQUEST_METHOD=POST", "REQUEST_URI=/t/echo",
+		    "CONTENT_TYPE=application/x-amz-json-1.1", "CONTENT_LENGTH=3", NULL };
+		T(run(&capp, &m, e, "{x}") == 400 &&
+		    has(&m, "\"__type\":\"SerializationException\"") &&
+		    has(&m, "x-amzn-ErrorType: SerializationException") &&
+		    has(&m, "Content-Type: application/x-amz-json-1.1"),
+		    "Cognito-style errors for the user pool");
+	}
+	{
+		const char *e[] = { "REQUEST_METHOD=GET", "REQUEST_URI=/t/echo", NULL };
+		struct gh_proc saved = proc;
+		memset(&proc, 0, sizeof(proc));
+		setenv("GATEHOUSE_CONFIG", "/nonexistent/gatehouse.conf", 1);
+		T(run(&app, &m, e, NULL) == 503 && has(&m, "\"error\""),
+		    "missing configuration is 503");
+		gh_conf_free(proc.conf);
+		proc = saved;
+	}
+	gh_conf_free(proc.conf);
+	gh_store_free(proc.store);
+	unlink(conf);
+	rmdir(dir);
+	return tests_done();
+}
