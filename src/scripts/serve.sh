@@ -47,6 +47,27 @@ GH_MAX_KB=$(( (GH_MAX_BODY + 1023) / 1024 ))
 
 [ -d "$GH_CGI" ] || die "$GH_CGI: no such directory (run make)"
 mkdir -p "$GH_RUN" || exit 1
+
+# The programs both configurations route (lighttpd.conf is the list), seen
+# through a directory of symbolic links: a program not built yet stands in
+# as `health`, which answers 404 JSON for its paths, so both servers start
+# and answer the same while routes are still being written.
+cgiview=$GH_RUN/cgi-$SERVER-$PORT
+rm -rf "$cgiview" && mkdir -p "$cgiview" || exit 1
+[ -x "$GH_CGI/health" ] || die "$GH_CGI/health: missing (run make)"
+for p in $(sed -n 's|.*var\.gh_cgi + "/\([a-z0-9-]*\)".*|\1|p' "$GH_ROOT/lighttpd.conf" | sort -u); do
+	if [ -x "$GH_CGI/$p" ]; then
+		ln -s "$GH_CGI/$p" "$cgiview/$p"
+	else
+		ln -s "$GH_CGI/health" "$cgiview/$p"
+		echo "serve.sh: $p is not built: its paths answer 404" >&2
+	fi
+done
+for p in "$GH_CGI"/*; do
+	[ -x "$p" ] && [ -f "$p" ] && [ ! -e "$cgiview/${p##*/}" ] &&
+		echo "serve.sh: ${p##*/} is not routed by lighttpd.conf" >&2
+done
+GH_CGI=$cgiview
 export SERVER PORT GH_BIND GATEHOUSE_CONFIG GH_ROOT GH_HTDOCS GH_CGI GH_RUN GH_ERRORS \
 	GH_PROCS GH_PROCS_HOT GH_MAX_BODY GH_MAX_KB
 
@@ -93,7 +114,7 @@ stop_all() {
 	esac
 }
 
-cleanup() { [ -n "${tmp_run:-}" ] && rm -rf "$tmp_run"; }
+cleanup() { rm -rf "$cgiview"; [ -n "${tmp_run:-}" ] && rm -rf "$tmp_run"; }
 trap 'stop_all; cleanup; exit 0' INT TERM HUP
 
 case $SERVER in
@@ -116,6 +137,9 @@ apache)
 		GH_APACHE_USER=www-data GH_APACHE_GROUP=www-data
 		id www-data >/dev/null 2>&1 || { GH_APACHE_USER=nobody GH_APACHE_GROUP=nogroup; }
 		can() { runuser -u "$GH_APACHE_USER" -- test "$@" 2>/dev/null; }
+		# var/run is 0700: let others traverse it (not list it); the
+		# sockets sit in a 0750 directory of the web server's group.
+		can -x "$GH_RUN" || chmod o+x "$GH_RUN"
 		if ! can -x "$GH_RUN"; then
 			# e.g. a checkout under /root: a private runtime directory
 			GH_RUN=$(mktemp -d /tmp/gatehouse-run.XXXXXX) || exit 1
@@ -145,7 +169,7 @@ apache)
 	for p in $HOT; do poolopt+=(-w "$p=$GH_PROCS_HOT"); done
 	start "$GH_BIN/gatehouse-fcgi" -s "$pool_run" -n "$GH_PROCS" "${poolopt[@]}" "$GH_CGI"
 	# Apache once every socket exists (an early request would get 503).
-	n=$(find "$GH_CGI" -maxdepth 1 -type f -perm -u+x ! -name '.*' | wc -l)
+	n=$(find "$GH_CGI" -maxdepth 1 ! -type d | wc -l)
 	for i in $(seq 50); do
 		[ "$(find "$pool_run" -maxdepth 1 -type s | wc -l)" -ge "$n" ] && break
 		alive "${pids[0]}" || { wait "${pids[0]}"; exit 1; }

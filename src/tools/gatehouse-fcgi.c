@@ -3,7 +3,8 @@
  * not spawn them (Apache's mod_proxy_fcgi).
  *
  * For each program (every executable file of a directory, or the programs
- * named), it creates a listening unix socket <rundir>/<name>.sock and forks N
+ * named; a symbolic link counts under its own name), it creates a listening
+ * unix socket <rundir>/<name>.sock and forks N
  * workers with that socket as fd 0, the FastCGI convention libfcgi expects
  * (FCGX_Accept on fd 0; the same as lighttpd's bin-path spawning).  Workers
  * inherit the environment, so GATEHOUSE_CONFIG reaches them (-c sets it).
@@ -153,8 +154,9 @@ add_prog(struct pool *p, const char *path)
 		logmsg("error", "%s: %s", path, strerror(errno));
 		return 0;
 	}
-	base = strrchr(pr->path, '/');
-	base = base == NULL ? pr->path : base + 1;
+	/* The name is the one given (a symbolic link keeps its own name). */
+	base = strrchr(path, '/');
+	base = base == NULL ? path : base + 1;
 	if (strlen(base) >= sizeof(pr->name)) {
 		logmsg("error", "%s: name too long", path);
 		return 0;
