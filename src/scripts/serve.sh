@@ -47,6 +47,9 @@ GH_MAX_KB=$(( (GH_MAX_BODY + 1023) / 1024 ))
 
 [ -d "$GH_CGI" ] || die "$GH_CGI: no such directory (run make)"
 mkdir -p "$GH_RUN" || exit 1
+if [ -n "${GH_LOG:-}" ]; then
+	exec >>"$GH_LOG" 2>&1
+fi
 
 # The programs both configurations route (lighttpd.conf is the list), seen
 # through a directory of symbolic links: a program not built yet stands in
@@ -71,9 +74,6 @@ GH_CGI=$cgiview
 export SERVER PORT GH_BIND GATEHOUSE_CONFIG GH_ROOT GH_HTDOCS GH_CGI GH_RUN GH_ERRORS \
 	GH_PROCS GH_PROCS_HOT GH_MAX_BODY GH_MAX_KB
 
-if [ -n "${GH_LOG:-}" ]; then
-	exec >>"$GH_LOG" 2>&1
-fi
 
 pids=()		# process-group leaders we started, in start order
 stopping=0
