@@ -57,6 +57,15 @@ TEST_PAGES = {
 }
 
 
+# Every Server made in this process (variants too), for the log checks.
+ALL_SERVERS = []
+
+# What the sanitizers print (BUILD=asan) and other signs of a crash.
+CRASH_MARKERS = ("ERROR: AddressSanitizer", "ERROR: LeakSanitizer",
+                 "runtime error:", "SUMMARY: UndefinedBehaviorSanitizer",
+                 "Segmentation fault", "core dumped")
+
+
 class Skip(Exception):
     """Raised by a case that cannot run here (reported, never counted as passed)."""
 
@@ -140,6 +149,7 @@ class Server:
         self.cache = {}
         self.proc = None
         self._workdir = workdir
+        ALL_SERVERS.append(self)
         os.makedirs(self.var)
         os.chmod(self.dir, 0o755)
         if conf_from is not None:
@@ -188,6 +198,14 @@ class Server:
         except subprocess.TimeoutExpired:
             os.killpg(self.proc.pid, signal.SIGKILL)
             self.proc.wait()
+
+    def crash_reports(self):
+        """Lines of the log that show a sanitizer report or a crash."""
+        try:
+            with open(self.log_path, errors="replace") as f:
+                return [l.rstrip() for l in f if any(m in l for m in CRASH_MARKERS)]
+        except OSError:
+            return []
 
     def log_tail(self, n=30):
         try:

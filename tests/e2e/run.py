@@ -198,6 +198,18 @@ def main():
         signal.signal(signal.SIGTERM, signal.SIG_IGN)
         for s in servers:
             s.stop()
+        # A program that crashed or tripped a sanitizer fails the suite even
+        # if every answer looked right.
+        for s in harness.ALL_SERVERS:
+            reports = s.crash_reports()
+            if reports:
+                print("FAIL %-8s crash or sanitizer report in %s:\n  %s" % (
+                    s.name, s.log_path, "\n  ".join(reports[:10])), flush=True)
+                failed += 1
+            elif harness.BUILD == "asan":
+                print("ok   %-8s no sanitizer report in %s" % (
+                    s.name, os.path.basename(s.dir)), flush=True)
+                passed += 1
         if failed or args.keep:
             print("# logs and var/ kept in %s" % workdir, flush=True)
         else:
