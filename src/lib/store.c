@@ -461,12 +461,20 @@ check_update(struct gh_store *s, const struct gh_update *u)
 	return GH_OK;
 }
 
-/* Decodes and checks a client's cursor against the query. */
+static enum gh_err cursor_encode(struct gh_store *, const struct gh_query *,
+    const struct gh_cursor *, char **);
+
+/*
+ * Decodes and checks a client's cursor against the query.  Only the
+ * canonical encoding (the one cursor_encode makes) is accepted, so a cursor
+ * has exactly one spelling.
+ */
 static enum gh_err
 cursor_decode(struct gh_store *s, const struct gh_query *q,
     struct gh_cursor *c)
 {
 	unsigned char	*raw = NULL;
+	char		*canon = NULL;
 	size_t		 rawlen, slen, nmemb;
 	json_tokener	*tok = NULL;
 	json_object	*obj = NULL, *v, *k, *x = NULL;
@@ -539,6 +547,10 @@ cursor_decode(struct gh_store *s, const struct gh_query *q,
 		if (tmp.ipk == NULL || tmp.isk == NULL)
 			goto out;
 	}
+	if ((err = cursor_encode(s, q, &tmp, &canon)) != GH_OK)
+		goto out;
+	if (strcmp(canon, q->cursor) != 0)
+		goto bad;
 	*c = tmp;
 	memset(&tmp, 0, sizeof(tmp));
 	err = GH_OK;
@@ -546,6 +558,7 @@ cursor_decode(struct gh_store *s, const struct gh_query *q,
 bad:
 	err = gh_store_fail(s, GH_ERR_INVAL, "invalid cursor");
 out:
+	free(canon);
 	gh_cursor_clear(&tmp);
 	json_object_put(obj);
 	if (tok != NULL)
@@ -632,7 +645,8 @@ gh_store_open(const struct gh_conf *conf, struct gh_store **out)
 	}
 	s->be = be;
 	if ((err = be->open(s, conf)) != GH_OK) {
-		snprintf(open_errmsg, sizeof(open_errmsg), "%s: %s", be->name,
+		snprintf(open_errmsg, sizeof(open_errmsg), "%s: %.200s",
+		    be->name,
 		    s->errmsg[0] != '\0' ? s->errmsg : gh_strerror(err));
 		gh_store_free(s);
 		return err;
