@@ -645,9 +645,12 @@ gh_store_open(const struct gh_conf *conf, struct gh_store **out)
 	}
 	s->be = be;
 	if ((err = be->open(s, conf)) != GH_OK) {
-		snprintf(open_errmsg, sizeof(open_errmsg), "%s: %.200s",
-		    be->name,
-		    s->errmsg[0] != '\0' ? s->errmsg : gh_strerror(err));
+		if (s->errmsg[0] != '\0')
+			snprintf(open_errmsg, sizeof(open_errmsg), "%s",
+			    s->errmsg);
+		else
+			snprintf(open_errmsg, sizeof(open_errmsg), "%s: %s",
+			    be->name, gh_strerror(err));
 		gh_store_free(s);
 		return err;
 	}
