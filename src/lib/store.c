@@ -29,7 +29,9 @@
  * The DynamoDB backend is linked when its source is in the tree.  While it
  * is not, the reference is weak and opening "dynamodb" is GH_ERR_CONFIG.  (A
  * weak reference alone would not do once it exists: the linker does not pull
- * an archive member in for a weak reference.)
+ * an archive member in for a weak reference.)  The Makefile does not know
+ * this dependency: when store_dynamodb.c first appears in a tree built
+ * without it, rebuild store.o (make clean).
  */
 #if defined(__has_include)
 # if __has_include("store_dynamodb.c")
@@ -635,8 +637,9 @@ gh_store_open(const struct gh_conf *conf, struct gh_store **out)
 	else if (strcmp(name, "dynamodb") == 0)
 		be = &gh_store_dynamodb;	/* NULL if not linked */
 	if (be == NULL) {
-		snprintf(open_errmsg, sizeof(open_errmsg),
-		    "store \"%s\" is not available", name);
+		snprintf(open_errmsg, sizeof(open_errmsg), "store \"%s\" is "
+		    "not built in (no src/lib/store_%s.c when store.c was "
+		    "compiled)", name, name);
 		return GH_ERR_CONFIG;
 	}
 	if ((s = calloc(1, sizeof(*s))) == NULL) {
