@@ -7,6 +7,7 @@
 #   make check-asan unit + end-to-end suites built with ASan+UBSan
 #   make valgrind   unit suite under valgrind
 #   make bench      benchmark report (wrk through lighttpd)
+#   make fuzz       libFuzzer on every parser of untrusted bytes, FUZZ_SECONDS each
 
 PORT	?= 8080
 SERVER	?= lighttpd
@@ -47,14 +48,17 @@ TOOL_SRCS  := $(wildcard src/tools/*.c)
 TOOLS	   := $(TOOL_SRCS:src/tools/%.c=$(BIN)/%)
 TEST_SRCS  := $(wildcard tests/test-*.c)
 TESTS	   := $(TEST_SRCS:tests/%.c=$(B)/tests/%)
+FUZZ_SRCS  := $(wildcard tests/fuzz/fuzz-*.c)
+FUZZERS	   := $(FUZZ_SRCS:tests/fuzz/%.c=$(B)/tests/%)
+FUZZ_SECONDS ?= 60
 SQL	   := $(sort $(wildcard sql/[0-9]*.sql))
 HDRS	   := $(wildcard src/lib/*.h)
 
-.PHONY: all programs frontends deps run test unit check-asan valgrind bench clean distclean
+.PHONY: all programs frontends deps deps-check run test unit check-asan valgrind bench fuzz clean distclean
 
 all: programs frontends
 
-programs: deps-check $(ROUTES) $(TOOLS) $(TESTS)
+programs: deps-check $(ROUTES) $(TOOLS) $(TESTS) $(FUZZERS)
 
 $(B)/lib/%.o: src/lib/%.c $(HDRS) | $(B)/lib $(B)/gen/migrations.c
 	$(CC) $(CPPFLAGS) $(CFLAGS) $(shell pkg-config --cflags $(PKGS) 2>/dev/null) -c -o $@ $<
@@ -76,6 +80,22 @@ $(BIN)/%: src/tools/%.c $(LIB) $(HDRS) | $(BIN)
 
 $(B)/tests/%: tests/%.c $(LIB) $(HDRS) | $(B)/tests
 	$(CC) $(CPPFLAGS) -Itests $(CFLAGS) $(LDFLAGS) -o $@ $< $(LIB) $(LDLIBS)
+
+# Fuzz targets, built with a replay driver: make test runs their corpus.
+$(B)/tests/fuzz-%: tests/fuzz/fuzz-%.c tests/fuzz/driver.c $(LIB) $(HDRS) | $(B)/tests
+	$(CC) $(CPPFLAGS) $(CFLAGS) $(LDFLAGS) -o $@ $< tests/fuzz/driver.c $(LIB) $(LDLIBS)
+
+# The same targets under clang's libFuzzer, FUZZ_SECONDS each (not in make test).
+fuzz: deps-check $(B)/gen/migrations.c
+	@mkdir -p build/fuzz
+	@for t in $(FUZZ_SRCS:tests/fuzz/%.c=%); do \
+	  clang $(CPPFLAGS) -std=c11 -g -O1 -fsanitize=fuzzer,address,undefined \
+	    $$(pkg-config --cflags $(PKGS)) -o build/fuzz/$$t tests/fuzz/$$t.c \
+	    $(LIB_SRCS) $(B)/gen/migrations.c $(LDLIBS) || exit 1; \
+	  mkdir -p build/fuzz/$$t-corpus; \
+	  build/fuzz/$$t -max_total_time=$(FUZZ_SECONDS) build/fuzz/$$t-corpus \
+	    tests/fuzz/corpus-$${t#fuzz-} || exit 1; \
+	done
 
 $(B)/lib $(B)/gen $(B)/tests $(CGI) $(BIN):
 	mkdir -p $@

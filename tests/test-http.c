@@ -215,6 +215,7 @@ main(void)
 			"{\"name\":\"a\",}", "{'name':'a'}", "{\"name\":\"a\"} x",
 			"[1]", "\"str\"", "{\"name\":\"a\xff\"}", "{\"name\":\"a\\u0000b\"}",
 			"{\"name\":\"a\" /* c */}", "{name:\"a\"}", "{\"name\":\"\xc0\x80\"}",
+			"{\"name\\u0000x\":\"a\"}",
 		};
 		for (i = 0; i < (int)(sizeof(bad) / sizeof(bad[0])); i++) {
 			char len[40];

@@ -69,6 +69,7 @@ static const struct gh_conf_def defs[GH_CONF__MAX] = {
 
 struct gh_conf {
 	char	*vals[GH_CONF__MAX];
+	char	*filevals[GH_CONF__MAX];	/* before an environment override */
 	int64_t	 ints[GH_CONF__MAX];
 	char	 path[PATH_MAX];
 	char	 dir[PATH_MAX];
@@ -283,6 +284,11 @@ env:
 		if (defs[k].env == NULL || (env = getenv(defs[k].env)) == NULL ||
 		    *env == '\0')
 			continue;
+		/* Remember the file's value: gh_conf_write keeps it on disk. */
+		if ((c->filevals[k] = strdup(gh_conf_str(c, k))) == NULL) {
+			err = GH_ERR_NOMEM;
+			goto out;
+		}
 		if ((err = conf_assign(c, k, env)) != GH_OK) {
 			if (err == GH_ERR_CONFIG) {
 				char tmp[sizeof(errbuf)];
@@ -310,8 +316,10 @@ gh_conf_free(struct gh_conf *c)
 
 	if (c == NULL)
 		return;
-	for (k = 0; k < GH_CONF__MAX; k++)
+	for (k = 0; k < GH_CONF__MAX; k++) {
 		free(c->vals[k]);
+		free(c->filevals[k]);
+	}
 	free(c);
 }
 
@@ -354,6 +362,8 @@ gh_conf_set(struct gh_conf *c, enum gh_conf_key k, const char *value)
 {
 	if (c == NULL || (unsigned)k >= GH_CONF__MAX || value == NULL)
 		return GH_ERR_INVAL;
+	free(c->filevals[k]);	/* an explicit set is meant to be saved */
+	c->filevals[k] = NULL;
 	return conf_assign(c, k, value);
 }
 
@@ -386,7 +396,8 @@ gh_conf_write(const struct gh_conf *c, const char *path)
 	fprintf(f, "# gatehouse configuration (see README.md, \"Configuration\").\n"
 	    "# Relative paths are relative to this file's directory.\n");
 	for (k = 0; k < GH_CONF__MAX; k++) {
-		const char *v = gh_conf_str(c, k);
+		/* Environment overrides are for this run, not for the file. */
+		const char *v = c->filevals[k] ? c->filevals[k] : gh_conf_str(c, k);
 		if (defs[k].type == GH_CT_PATH)
 			v = rel_path(c, v);
 		fprintf(f, "%s = %s\n", defs[k].name, v);

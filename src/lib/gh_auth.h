@@ -11,6 +11,8 @@
 #ifndef GH_AUTH_H
 #define GH_AUTH_H
 
+#include <stddef.h>
+
 #include <json-c/json.h>
 
 #include "gh_err.h"
@@ -26,5 +28,11 @@ struct gh_conf;
  */
 enum gh_err	gh_auth_verify(const struct gh_conf *conf, const char *token,
 		    const char *use, json_object **claims, const char **why);
+
+/* The issuer ("iss") tokens of the configured pool carry. */
+enum gh_err	gh_auth_issuer(const struct gh_conf *conf, char *buf, size_t size);
+
+/* The app client id tokens are issued to ("aud" / "client_id"). */
+const char	*gh_auth_client_id(const struct gh_conf *conf);
 
 #endif /* GH_AUTH_H */

@@ -57,13 +57,14 @@ no_nul(json_object *o)
 	case json_type_string:
 		return strlen(json_object_get_string(o)) ==
 		    (size_t)json_object_get_string_len(o);
-	case json_type_object:
+	case json_type_object: {
 		json_object_object_foreach(o, k, v) {
 			(void)k;
 			if (!no_nul(v))
 				return 0;
 		}
 		return 1;
+	}
 	case json_type_array:
 		n = json_object_array_length(o);
 		for (i = 0; i < n; i++)
@@ -93,6 +94,13 @@ gh_json_parse(const char *buf, size_t len, int max_depth, json_object **out,
 	}
 	if (!gh_utf8_valid(buf, len)) {
 		if (why) *why = "not valid UTF-8";
+		return GH_ERR_INVAL;
+	}
+	/* json-c cuts object keys at an escaped NUL ("a\u0000b" -> "a"): refuse
+	 * the escape anywhere (an escaped backslash before "u0000" is refused
+	 * too; no legitimate input needs it). */
+	if (memmem(buf, len, "\\u0000", 6) != NULL) {
+		if (why) *why = "NUL character in a string";
 		return GH_ERR_INVAL;
 	}
 	if ((tok = json_tokener_new_ex(max_depth)) == NULL)
