@@ -23,6 +23,7 @@
 #include <time.h>
 
 #include "gh_conf.h"
+#include "gh_crypto.h"
 #include "store_impl.h"
 
 /*
@@ -119,99 +120,6 @@ gh_cursor_clear(struct gh_cursor *c)
 	free(c->ipk);
 	free(c->isk);
 	c->pk = c->sk = c->ipk = c->isk = NULL;
-}
-
-/*
- * Base64url without padding.  TODO: replace with gh_b64url_encode/_decode
- * from gh_crypto.h (same signatures and strictness) once crypto.c is merged.
- */
-static const char b64url_chars[] =
-    "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
-
-static enum gh_err
-store_b64url_encode(const void *data, size_t len, char **out)
-{
-	const unsigned char	*p = data;
-	char			*s, *o;
-	size_t			 i;
-	uint32_t		 v;
-
-	if ((s = malloc((len + 2) / 3 * 4 + 1)) == NULL)
-		return GH_ERR_NOMEM;
-	o = s;
-	for (i = 0; i + 2 < len; i += 3) {
-		v = (uint32_t)p[i] << 16 | (uint32_t)p[i + 1] << 8 | p[i + 2];
-		*o++ = b64url_chars[v >> 18 & 63];
-		*o++ = b64url_chars[v >> 12 & 63];
-		*o++ = b64url_chars[v >> 6 & 63];
-		*o++ = b64url_chars[v & 63];
-	}
-	if (len - i == 1) {
-		v = (uint32_t)p[i] << 16;
-		*o++ = b64url_chars[v >> 18 & 63];
-		*o++ = b64url_chars[v >> 12 & 63];
-	} else if (len - i == 2) {
-		v = (uint32_t)p[i] << 16 | (uint32_t)p[i + 1] << 8;
-		*o++ = b64url_chars[v >> 18 & 63];
-		*o++ = b64url_chars[v >> 12 & 63];
-		*o++ = b64url_chars[v >> 6 & 63];
-	}
-	*o = '\0';
-	*out = s;
-	return GH_OK;
-}
-
-static int
-b64url_val(unsigned char c)
-{
-	if (c >= 'A' && c <= 'Z')
-		return c - 'A';
-	if (c >= 'a' && c <= 'z')
-		return c - 'a' + 26;
-	if (c >= '0' && c <= '9')
-		return c - '0' + 52;
-	if (c == '-')
-		return 62;
-	if (c == '_')
-		return 63;
-	return -1;
-}
-
-/* Strict: alphabet only, no padding, len % 4 != 1, zero unused bits.
- * *out is NUL-terminated (not counted in *outlen). */
-static enum gh_err
-store_b64url_decode(const char *s, size_t slen, unsigned char **out,
-    size_t *outlen)
-{
-	unsigned char	*buf;
-	size_t		 i, n = 0;
-	uint32_t	 acc = 0;
-	int		 bits = 0, v;
-
-	if (slen % 4 == 1)
-		return GH_ERR_INVAL;
-	if ((buf = malloc(slen / 4 * 3 + 3)) == NULL)
-		return GH_ERR_NOMEM;
-	for (i = 0; i < slen; i++) {
-		if ((v = b64url_val((unsigned char)s[i])) < 0) {
-			free(buf);
-			return GH_ERR_INVAL;
-		}
-		acc = (acc << 6 | (uint32_t)v) & 0xffffff;
-		bits += 6;
-		if (bits >= 8) {
-			bits -= 8;
-			buf[n++] = (unsigned char)(acc >> bits);
-		}
-	}
-	if (bits > 0 && (acc & ((1u << bits) - 1)) != 0) {
-		free(buf);
-		return GH_ERR_INVAL;
-	}
-	buf[n] = '\0';
-	*out = buf;
-	*outlen = n;
-	return GH_OK;
 }
 
 /* 1 if s[0..len) is well-formed UTF-8 (no overlongs, surrogates, > U+10FFFF). */
@@ -486,7 +394,7 @@ cursor_decode(struct gh_store *s, const struct gh_query *q,
 	slen = strnlen(q->cursor, CURSOR_MAX + 1);
 	if (slen == 0 || slen > CURSOR_MAX)
 		goto bad;
-	if ((err = store_b64url_decode(q->cursor, slen, &raw, &rawlen)) !=
+	if ((err = gh_b64url_decode(q->cursor, slen, &raw, &rawlen)) !=
 	    GH_OK) {
 		if (err == GH_ERR_NOMEM)
 			goto out;
@@ -610,7 +518,7 @@ cursor_encode(struct gh_store *s, const struct gh_query *q,
 	if ((js = json_object_to_json_string_length(obj, ITEM_JSON_FLAGS,
 	    &len)) == NULL)
 		goto out;
-	err = store_b64url_encode(js, len, out);
+	err = gh_b64url_encode(js, len, out);
 out:
 	json_object_put(x);
 	json_object_put(k);
