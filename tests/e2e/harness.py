@@ -18,6 +18,11 @@ port.  Case files get a started Server and use its helpers:
     server.log_lines()           the programs' JSON log lines
     server.log_for(resp)         the log line of one response (X-Request-Id)
     server.program_built(name)   is cgi-bin/<name> there?
+    server.idp(op, body)         POST /idp, X-Amz-Target: ...Service.<op>
+    server.new_user(role=None)   a confirmed user with tokens (SignUp, code
+                                 from var/mail, ConfirmSignUp, InitiateAuth):
+                                 {"email", "password", "id_token",
+                                 "access_token", "refresh_token"}
     server.variant(**conf)       context manager: another server of the same
                                  kind with changed gatehouse.conf keys
     server.cache                 a dict a case file may keep state in
@@ -33,6 +38,7 @@ import glob
 import http.client
 import json as jsonlib
 import os
+import re
 import shutil
 import signal
 import socket
@@ -329,6 +335,45 @@ class Server:
     def mail_text(msg):
         part = msg.get_body(preferencelist=("plain", "html"))
         return part.get_content() if part is not None else ""
+
+    def idp(self, op, body, headers=None):
+        h = {"Content-Type": "application/x-amz-json-1.1",
+             "X-Amz-Target": "AWSCognitoIdentityProviderService." + op}
+        h.update(headers or {})
+        return self.request("POST", "/idp", body=jsonlib.dumps(body),
+                            headers=h)
+
+    def new_user(self, email_addr=None, password=None, role=None):
+        """Registers and signs in a new user through the embedded pool.
+        role: set with `bin/gatehouse user set-role` before signing in."""
+        n = self.cache["_users"] = self.cache.get("_users", 0) + 1
+        email_addr = email_addr or "user%d-%d@example.com" % (n, os.getpid())
+        password = password or "Pw-%d-%d-long!" % (n, os.getpid())
+        client = self.conf()["client_id"]
+        seen = len(self.mails())
+        r = self.idp("SignUp", {"ClientId": client, "Username": email_addr,
+                                "Password": password, "UserAttributes": [
+                                    {"Name": "email", "Value": email_addr}]})
+        assert r.status == 200, "SignUp: %r" % r
+        text = self.mail_text(self.wait_mail(to=email_addr, after=seen))
+        m = re.search(r"\b(\d{6})\b", text)
+        assert m, "no 6-digit code in the mail: %.300r" % text
+        r = self.idp("ConfirmSignUp", {"ClientId": client,
+                                       "Username": email_addr,
+                                       "ConfirmationCode": m.group(1)})
+        assert r.status == 200, "ConfirmSignUp: %r" % r
+        if role is not None:
+            self.gatehouse("user", "set-role", email_addr, role)
+        r = self.idp("InitiateAuth", {"ClientId": client,
+                                      "AuthFlow": "USER_PASSWORD_AUTH",
+                                      "AuthParameters": {
+                                          "USERNAME": email_addr,
+                                          "PASSWORD": password}})
+        assert r.status == 200, "InitiateAuth: %r" % r
+        ar = r.json()["AuthenticationResult"]
+        return {"email": email_addr, "password": password,
+                "id_token": ar["IdToken"], "access_token": ar["AccessToken"],
+                "refresh_token": ar.get("RefreshToken", "")}
 
     def log_lines(self):
         """The JSON lines of the server's log (the programs' request lines)."""

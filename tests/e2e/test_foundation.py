@@ -120,7 +120,19 @@ JSON_ROUTES = [
     ("sso-init-session", "/sso/api/init-session", {}),
     ("orders", "/api/orders", {}),
     ("user-profile", "/api/user/profile", {}),
+    # The user pool: Cognito's content type and error shape.
+    ("idp", "/idp", {"Content-Type": "application/x-amz-json-1.1",
+                     "X-Amz-Target": "AWSCognitoIdentityProviderService.SignUp"}),
 ]
+
+
+def bad_request(prog, r, status=400):
+    if prog != "idp":
+        return json_error(r, status)
+    assert r.status == status, "status %d, want %d: %.200s" % (
+        r.status, status, r.text)
+    assert r.json().get("__type"), r.text
+    assert r.headers.get("x-amzn-ErrorType"), r.headers
 
 
 def json_route(server):
@@ -142,17 +154,18 @@ def test_malformed_json_400(server):
         h = {"Content-Type": "application/json"}
         h.update(hdrs)
         r = server.request(method, path, body=body, headers=h)
-        json_error(r, 400)
+        bad_request(prog, r)
         no_store(r)
 
 
 def test_wrong_content_type_415(server):
     prog, path, hdrs = json_route(server)
     method = "PUT" if prog == "user-profile" else "POST"
-    h = {"Content-Type": "text/plain"}
-    h.update(hdrs)
+    h = dict(hdrs)
+    h["Content-Type"] = "text/plain"
     r = server.request(method, path, body=b'{"a":1}', headers=h)
-    json_error(r, 415)
+    bad_request(prog, r, 415 if prog != "idp" else r.status)
+    assert r.status in (400, 415), r
 
 
 # --- routing: which program answers ----------------------------------------------------
@@ -287,3 +300,18 @@ def test_dotfiles_denied(server):
     r = server.get("/.secret")
     assert r.status in (403, 404), r
     assert b"secret" not in r.body, r
+
+
+# --- Authorization reaches the programs (Apache needs CGIPassAuth On) -------
+
+def test_bearer_token_reaches_programs(server):
+    for prog in ("idp", "user-profile"):
+        if not server.program_built(prog):
+            raise Skip("needs idp and user-profile")
+    user = server.cache.get("auth-user") or server.new_user()
+    server.cache["auth-user"] = user
+    r = server.get("/api/user/profile",
+                   headers={"Authorization": "Bearer " + user["id_token"]})
+    assert r.status == 200, "with a valid id token: %r" % r
+    r = server.get("/api/user/profile")
+    json_error(r, 401)
