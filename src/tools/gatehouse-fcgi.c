@@ -137,6 +137,8 @@ add_prog(struct pool *p, const char *path)
 	struct prog	*pr;
 	const char	*base;
 	struct stat	 st;
+	char		 cwd[PATH_MAX];
+	int		 n;
 
 	if (p->nprogs == MAX_PROGS) {
 		logmsg("error", "too many programs (max %d)", MAX_PROGS);
@@ -150,11 +152,20 @@ add_prog(struct pool *p, const char *path)
 	pr = &p->progs[p->nprogs];
 	memset(pr, 0, sizeof(*pr));
 	pr->fd = -1;
-	if (realpath(path, pr->path) == NULL) {
-		logmsg("error", "%s: %s", path, strerror(errno));
+	/*
+	 * Absolute, but not resolved: a symbolic link keeps its own name, in
+	 * the socket and in ps (argv[0]).
+	 */
+	if (path[0] == '/')
+		n = snprintf(pr->path, sizeof(pr->path), "%s", path);
+	else if (getcwd(cwd, sizeof(cwd)) != NULL)
+		n = snprintf(pr->path, sizeof(pr->path), "%s/%s", cwd, path);
+	else
+		n = -1;
+	if (n < 0 || (size_t)n >= sizeof(pr->path)) {
+		logmsg("error", "%s: path too long", path);
 		return 0;
 	}
-	/* The name is the one given (a symbolic link keeps its own name). */
 	base = strrchr(path, '/');
 	base = base == NULL ? path : base + 1;
 	if (strlen(base) >= sizeof(pr->name)) {
