@@ -112,6 +112,19 @@ def test_body_at_limit_not_413(server):
     json_error(r, 405)
 
 
+def test_chunked_body_gets_its_length_or_411(server):
+    # lighttpd buffers a chunked body and passes CONTENT_LENGTH; Apache's
+    # mod_proxy_fcgi would stream it without, so apache.conf answers 411.
+    req = (b"POST /api/health HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+           b"Content-Type: application/json\r\nTransfer-Encoding: chunked\r\n"
+           b"Connection: close\r\n\r\n2\r\n{}\r\n0\r\n\r\n")
+    out = server.raw(req, timeout=5)
+    status = out.split(b"\r\n", 1)[0]
+    want = b" 411 " if server.name == "apache" else b" 405 "
+    assert want in status, out[:300]
+    assert b'"error"' in out, out[:300]
+
+
 # Routes that take a JSON body (method, path, extra headers), in the order
 # they are tried: the first one built is used.
 JSON_ROUTES = [
