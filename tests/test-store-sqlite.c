@@ -146,9 +146,12 @@ test_newer(void)
 	    gh_store_errmsg(NULL));
 }
 
-/* Eight processes open one new database at the same moment. */
+/*
+ * Eight processes open one new database at the same moment (regression:
+ * switching to WAL answered SQLITE_BUSY without waiting).
+ */
 static void
-test_concurrent_first_open(void)
+test_concurrent_first_open(const char *db)
 {
 	pid_t		 pids[8];
 	int		 fds[2], i, ws, ok = 1;
@@ -156,7 +159,7 @@ test_concurrent_first_open(void)
 	struct gh_store	*s;
 	json_object	*o;
 
-	use_db("race.db");
+	use_db(db);
 	if (pipe(fds) == -1)
 		return;
 	fflush(stdout);
@@ -185,9 +188,10 @@ test_concurrent_first_open(void)
 		if (pids[i] == -1 || waitpid(pids[i], &ws, 0) == -1 ||
 		    !WIFEXITED(ws) || WEXITSTATUS(ws) != 0)
 			ok = 0;
-	T(ok, "8 simultaneous first opens all migrate or wait, then write");
-	T(raw_int("race.db", "SELECT count(*) FROM main WHERE pk = 'race'") ==
-	    8 && raw_int("race.db", "PRAGMA user_version") ==
+	T(ok, "%s: 8 simultaneous first opens all migrate or wait, then "
+	    "write", db);
+	T(raw_int(db, "SELECT count(*) FROM main WHERE pk = 'race'") == 8 &&
+	    raw_int(db, "PRAGMA user_version") ==
 	    (int64_t)gh_migrations_count, "all 8 writes there, schema once");
 }
 
@@ -367,7 +371,9 @@ main(void)
 	}
 	test_fresh();
 	test_newer();
-	test_concurrent_first_open();
+	test_concurrent_first_open("race1.db");
+	test_concurrent_first_open("race2.db");
+	test_concurrent_first_open("race3.db");
 	test_busy();
 	test_fork_and_crash();
 	test_sweep();

@@ -34,6 +34,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <sqlite3.h>
@@ -470,14 +471,41 @@ sq_close(struct gh_store *s)
 	s->impl = NULL;
 }
 
+/* WAL mode (persistent, in the file), then the migrations. */
+static enum gh_err
+sq_setup(struct gh_store *s, const char *path)
+{
+	struct sq	*sq = s->impl;
+	sqlite3_stmt	*st = NULL;
+	const char	*mode;
+	int		 rc, wal = 0;
+
+	rc = sqlite3_prepare_v2(sq->db, "PRAGMA journal_mode = WAL", -1, &st,
+	    NULL);
+	if (rc == SQLITE_OK && (rc = sqlite3_step(st)) == SQLITE_ROW) {
+		mode = (const char *)sqlite3_column_text(st, 0);
+		wal = mode != NULL && strcmp(mode, "wal") == 0;
+		rc = SQLITE_OK;
+	}
+	sqlite3_finalize(st);
+	if (rc != SQLITE_OK)
+		return sq_fail(s, rc, "journal_mode");
+	if (!wal)
+		return gh_store_fail(s, GH_ERR_STORE,
+		    "sqlite: %s: cannot use WAL mode", path);
+	return sq_migrate(s);
+}
+
 static enum gh_err
 sq_open(struct gh_store *s, const struct gh_conf *conf)
 {
+	static const struct timespec pause = { 0, 10 * 1000 * 1000 };
+	struct timespec	 t0, t;
 	struct sq	*sq;
-	sqlite3_stmt	*st = NULL;
-	const char	*path, *mode;
+	const char	*path;
 	int64_t		 busy;
-	int		 rc, fd, wal = 0;
+	enum gh_err	 err;
+	int		 rc, fd;
 
 	path = gh_conf_str(conf, GH_CONF_SQLITE_PATH);
 	busy = gh_conf_int(conf, GH_CONF_SQLITE_BUSY_MS);
@@ -505,20 +533,6 @@ sq_open(struct gh_store *s, const struct gh_conf *conf)
 	sq->busy_ms = (int)busy;
 	if ((rc = sqlite3_busy_timeout(sq->db, sq->busy_ms)) != SQLITE_OK)
 		return sq_fail(s, rc, "busy_timeout");
-	/* journal_mode is persistent; switching waits like any writer. */
-	rc = sqlite3_prepare_v2(sq->db, "PRAGMA journal_mode = WAL", -1, &st,
-	    NULL);
-	if (rc == SQLITE_OK && (rc = sqlite3_step(st)) == SQLITE_ROW) {
-		mode = (const char *)sqlite3_column_text(st, 0);
-		wal = mode != NULL && strcmp(mode, "wal") == 0;
-		rc = SQLITE_OK;
-	}
-	sqlite3_finalize(st);
-	if (rc != SQLITE_OK)
-		return sq_fail(s, rc, "journal_mode");
-	if (!wal)
-		return gh_store_fail(s, GH_ERR_STORE,
-		    "sqlite: %s: cannot use WAL mode", path);
 	/* FULL: see the top of this file (2xx survives a machine crash). */
 	rc = sqlite3_exec(sq->db, "PRAGMA synchronous = FULL", NULL, NULL,
 	    NULL);
@@ -528,7 +542,22 @@ sq_open(struct gh_store *s, const struct gh_conf *conf)
 	    NULL);
 	if (rc != SQLITE_OK)
 		return sq_fail(s, rc, "trusted_schema");
-	return sq_migrate(s);
+
+	/*
+	 * Switching a new file to WAL can answer SQLITE_BUSY at once, without
+	 * the busy handler, while another process is switching or migrating
+	 * it: retry the setup until the busy timeout is spent.
+	 */
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	for (;;) {
+		if ((err = sq_setup(s, path)) != GH_ERR_THROTTLED)
+			return err;
+		clock_gettime(CLOCK_MONOTONIC, &t);
+		if ((t.tv_sec - t0.tv_sec) * 1000 +
+		    (t.tv_nsec - t0.tv_nsec) / 1000000 >= busy)
+			return err;
+		nanosleep(&pause, NULL);
+	}
 }
 
 static enum gh_err
