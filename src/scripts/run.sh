@@ -26,9 +26,7 @@ export GATEHOUSE_STORE="$STORE" GATEHOUSE_IDP="$IDP"
 export GATEHOUSE_CONFIG="$CONF"
 
 mkdir -p "$ROOT/var"
-if [ "$STORE" = dynamodb ]; then
-	"$ROOT/bin/gatehouse" -c "$CONF" dynamodb create-tables
-fi
+# (with STORE=dynamodb, init also creates the tables if missing)
 "$ROOT/bin/gatehouse" -c "$CONF" init --public-url "http://$BIND:$PORT"
 
 url=$(sed -n 's/^[[:space:]]*public_url[[:space:]]*=[[:space:]]*//p' "$CONF" | tail -n 1)
