@@ -29,10 +29,5 @@ mkdir -p "$ROOT/var"
 # (with STORE=dynamodb, init also creates the tables if missing)
 "$ROOT/bin/gatehouse" -c "$CONF" init --public-url "http://$BIND:$PORT"
 
-url=$(sed -n 's/^[[:space:]]*public_url[[:space:]]*=[[:space:]]*//p' "$CONF" | tail -n 1)
-if [ "$url" != "http://$BIND:$PORT" ]; then
-	echo "run.sh: note: public_url in var/gatehouse.conf is $url (tokens and" \
-	    "demo return URLs use it); edit it or remove var/ to start afresh" >&2
-fi
 echo "gatehouse: serving http://$BIND:$PORT/ with $SERVER (store $STORE, idp $IDP); Ctrl-C stops" >&2
 SERVER=$SERVER PORT=$PORT GH_BIND=$BIND exec bash "$ROOT/src/scripts/serve.sh"
