@@ -178,12 +178,22 @@ class Server:
                                      stdin=subprocess.DEVNULL,
                                      start_new_session=True)
 
-    def wait_ready(self, timeout=20):
+    def wait_ready(self, timeout=20, retries=2):
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if self.proc.poll() is not None:
+                tail = self.log_tail()
+                if retries > 0 and ("already in use" in tail or
+                                    "could not bind" in tail.lower()):
+                    # Someone took the free port meanwhile: another one.
+                    self.port = free_port()
+                    self.base = "http://127.0.0.1:%d" % self.port
+                    if self.conf().get("public_url", "").startswith("http://127.0.0.1:"):
+                        self.gatehouse("init", "--public-url", self.base)
+                    self.start()
+                    return self.wait_ready(timeout, retries - 1)
                 raise RuntimeError("%s exited (%s) at start:\n%s" % (
-                    self.name, self.proc.returncode, self.log_tail()))
+                    self.name, self.proc.returncode, tail))
             try:
                 # Any HTTP answer from a program means the chain is up.
                 r = self.get("/api/health", timeout=2)
