@@ -47,6 +47,15 @@ GH_MAX_KB=$(( (GH_MAX_BODY + 1023) / 1024 ))
 
 [ -d "$GH_CGI" ] || die "$GH_CGI: no such directory (run make)"
 mkdir -p "$GH_RUN" || exit 1
+# A unix socket path has at most 107 bytes; the longest here is
+# $GH_RUN/lh-<port>/sso-check-app-user.sock-<n>.  A deep checkout gets its
+# sockets in a private directory under /tmp instead.
+if [ $(( ${#GH_RUN} + 42 )) -gt 107 ]; then
+	GH_RUN=$(mktemp -d /tmp/gh-run.XXXXXX) || exit 1
+	chmod 0755 "$GH_RUN"
+	tmp_run=$GH_RUN
+	echo "serve.sh: the socket paths would be too long; sockets in $GH_RUN" >&2
+fi
 if [ -n "${GH_LOG:-}" ]; then
 	exec >>"$GH_LOG" 2>&1
 fi
@@ -120,7 +129,7 @@ trap 'stop_all; cleanup; exit 0' INT TERM HUP
 case $SERVER in
 lighttpd)
 	command -v lighttpd >/dev/null || die "lighttpd is not installed (make deps)"
-	GH_RUN=$GH_RUN/lighttpd-$PORT
+	GH_RUN=$GH_RUN/lh-$PORT
 	mkdir -p "$GH_RUN" && chmod 0700 "$GH_RUN" || exit 1
 	export GH_RUN
 	start lighttpd -D -f "$GH_ROOT/lighttpd.conf"

@@ -145,7 +145,7 @@ class Server:
     def __init__(self, kind, workdir, htdocs, init=True, conf_edits=None,
                  conf_from=None):
         self.name = kind
-        self.dir = os.path.join(workdir, "%s-%d" % (kind, time.monotonic_ns()))
+        self.dir = os.path.join(workdir, "%s-%d" % (kind, len(ALL_SERVERS) + 1))
         self.var = os.path.join(self.dir, "var")
         self.conf_path = os.path.join(self.var, "gatehouse.conf")
         self.log_path = os.path.join(self.dir, "server.log")
