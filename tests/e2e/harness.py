@@ -160,7 +160,11 @@ class Server:
         os.chmod(self.dir, 0o755)
         if conf_from is not None:
             shutil.copy(conf_from, self.conf_path)
+            edit_conf(self.conf_path, public_url=self.base)
         if init:
+            # Its own store, keys, mail and demo data (a copied configuration
+            # keeps the pool and client ids); the edits come after, so an
+            # edit init could not live with (a bad sqlite_path) still works.
             self.gatehouse("init", "--public-url", self.base)
         if conf_edits:
             edit_conf(self.conf_path, **conf_edits)
@@ -188,8 +192,9 @@ class Server:
                     # Someone took the free port meanwhile: another one.
                     self.port = free_port()
                     self.base = "http://127.0.0.1:%d" % self.port
-                    if self.conf().get("public_url", "").startswith("http://127.0.0.1:"):
-                        self.gatehouse("init", "--public-url", self.base)
+                    if self.gatehouse("init", "--public-url", self.base,
+                                      check=False).returncode != 0:
+                        edit_conf(self.conf_path, public_url=self.base)
                     self.start()
                     return self.wait_ready(timeout, retries - 1)
                 raise RuntimeError("%s exited (%s) at start:\n%s" % (
@@ -232,9 +237,11 @@ class Server:
 
     @contextlib.contextmanager
     def variant(self, **conf):
-        """Another server of this kind on a copy of this configuration with
-        the given keys changed (e.g. sqlite_path="/nonexistent/x.db")."""
-        v = Server(self.name, self._workdir, self.htdocs, init=False,
+        """Another server of this kind: a copy of this configuration (same
+        pool and client ids) with its own public_url and var/ (store, keys,
+        mail, demo data made by init), then the given keys changed (e.g.
+        sqlite_path="/nonexistent/x.db")."""
+        v = Server(self.name, self._workdir, self.htdocs, init=True,
                    conf_from=self.conf_path, conf_edits=conf)
         try:
             v.start()

@@ -15,6 +15,11 @@ A case file holds plain functions:
 A case passes when it returns; an exception fails it (assert with a message);
 harness.Skip("why") reports it as skipped (not passed).
 
+A file without test_ functions may instead define run(ctx), called once per
+server with ctx.base, ctx.conf (path of gatehouse.conf), ctx.server (the
+name), ctx.log (the server log) and ctx.srv (the harness.Server); it prints
+its own ok/FAIL lines and returns an object with .passed and .failed counts.
+
     tests/e2e/run.py [-k SUBSTRING] [--server lighttpd|apache] [--timeout S]
                      [--keep] [FILE ...]
 BUILD=asan uses build/asan/cgi-bin and build/asan/bin.
@@ -74,6 +79,32 @@ def describe(exc):
     if isinstance(exc, AssertionError):
         return msg + where
     return "%s: %s%s" % (exc.__class__.__name__, msg, where)
+
+
+class Ctx:
+    pass
+
+
+def run_ctx(mod, runner, s):
+    """A run(ctx) suite against server s: (passed, failed)."""
+    ctx = Ctx()
+    ctx.base, ctx.conf, ctx.server = s.base, s.conf_path, s.name
+    ctx.log, ctx.srv = s.log_path, s
+    try:
+        res = runner(ctx)
+        p, f = int(res.passed), int(res.failed)
+        if p + f == 0:
+            print("FAIL %-8s %s.run: no case ran" % (s.name, mod.__name__),
+                  flush=True)
+            f = 1
+        return p, f
+    except harness.Skip as e:
+        print("skip %-8s %s.run: %s" % (s.name, mod.__name__, e), flush=True)
+        return 0, 0
+    except Exception as e:
+        print("FAIL %-8s %s.run: %s" % (s.name, mod.__name__, describe(e)),
+              flush=True)
+        return 0, 1
 
 
 def main():
@@ -136,6 +167,13 @@ def main():
         for mod in mods:
             cases = [(n, f) for n, f in cases_of(mod) if args.k in
                      "%s.%s" % (mod.__name__, n)]
+            runner = getattr(mod, "run", None)
+            if not cases and callable(runner) and args.k in mod.__name__ + ".run":
+                for s in ready:
+                    p, f = run_ctx(mod, runner, s)
+                    passed += p
+                    failed += f
+                continue
             if not cases:
                 continue
             for name, fn in cases:
