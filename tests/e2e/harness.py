@@ -444,6 +444,10 @@ def make_htdocs(workdir):
 
 
 def new_workdir():
-    d = tempfile.mkdtemp(prefix="gh-e2e-")
+    """A work directory inside the checkout (build/e2e/run-*: nobody else's
+    /tmp clean-up can pull it away mid-run), or under $GH_E2E_TMP."""
+    base = os.environ.get("GH_E2E_TMP") or os.path.join(ROOT, "build", "e2e")
+    os.makedirs(base, exist_ok=True)
+    d = tempfile.mkdtemp(prefix="run-", dir=base)
     os.chmod(d, 0o755)
     return d
