@@ -97,7 +97,11 @@ fuzz: deps-check $(B)/gen/migrations.c
 	    tests/fuzz/corpus-$${t#fuzz-} || exit 1; \
 	done
 
-$(B)/lib $(B)/gen $(B)/tests $(CGI) $(BIN):
+# The benchmark's baseline: a FastCGI responder that does nothing.
+$(B)/bench/noop-fcgi: tests/bench/noop-fcgi.c | $(B)/bench
+	$(CC) $(CFLAGS) $(shell pkg-config --cflags fcgi) $(LDFLAGS) -o $@ $< $(shell pkg-config --libs fcgi)
+
+$(B)/lib $(B)/gen $(B)/tests $(B)/bench $(CGI) $(BIN):
 	mkdir -p $@
 
 # Frontends: built by npm into htdocs/ when their sources exist.
@@ -127,7 +131,7 @@ check-asan: deps
 valgrind: deps programs
 	@VALGRIND=1 sh tests/run-unit.sh $(B)
 
-bench: deps all
+bench: deps all $(B)/bench/noop-fcgi
 	@sh tests/bench/run.sh
 
 clean:

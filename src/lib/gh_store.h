@@ -107,6 +107,13 @@ struct gh_query {
 };
 
 /*
+ * Queries on the base table see every write that returned before them.
+ * Index (GSI) queries may lag writes briefly on DynamoDB, whose GSIs are
+ * eventually consistent (SQLite and dynalite update them at once): do not
+ * use an index query to check what a write just did.
+ */
+
+/*
  * One page of a query.  items is a json array (owned); cursor is NULL when
  * the query is exhausted, otherwise an opaque base64url string (owned) that
  * resumes after the last key examined.  As in DynamoDB, a page may hold

@@ -424,8 +424,9 @@ gh_req_store(struct gh_req *r)
 		err = gh_store_open(r->proc->conf, &r->proc->store);
 		if (err != GH_OK) {
 			fprintf(stderr, "{\"level\":\"error\",\"app\":\"%s\",\"what\":"
-			    "\"store open\",\"err\":\"%s\"}\n", r->app->name,
-			    gh_strerror(err));
+			    "\"store open\",\"err\":\"%s\",\"detail\":\"%s\"}\n",
+			    r->app->name, gh_strerror(err),
+			    gh_json_escape_static(gh_store_errmsg(NULL)));
 			r->proc->store = NULL;
 		}
 	}

@@ -23,13 +23,16 @@
 #include <time.h>
 
 #include "gh_conf.h"
+#include "gh_crypto.h"
 #include "store_impl.h"
 
 /*
  * The DynamoDB backend is linked when its source is in the tree.  While it
  * is not, the reference is weak and opening "dynamodb" is GH_ERR_CONFIG.  (A
  * weak reference alone would not do once it exists: the linker does not pull
- * an archive member in for a weak reference.)
+ * an archive member in for a weak reference.)  The Makefile does not know
+ * this dependency: when store_dynamodb.c first appears in a tree built
+ * without it, rebuild store.o (make clean).
  */
 #if defined(__has_include)
 # if __has_include("store_dynamodb.c")
@@ -117,99 +120,6 @@ gh_cursor_clear(struct gh_cursor *c)
 	free(c->ipk);
 	free(c->isk);
 	c->pk = c->sk = c->ipk = c->isk = NULL;
-}
-
-/*
- * Base64url without padding.  TODO: replace with gh_b64url_encode/_decode
- * from gh_crypto.h (same signatures and strictness) once crypto.c is merged.
- */
-static const char b64url_chars[] =
-    "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
-
-static enum gh_err
-store_b64url_encode(const void *data, size_t len, char **out)
-{
-	const unsigned char	*p = data;
-	char			*s, *o;
-	size_t			 i;
-	uint32_t		 v;
-
-	if ((s = malloc((len + 2) / 3 * 4 + 1)) == NULL)
-		return GH_ERR_NOMEM;
-	o = s;
-	for (i = 0; i + 2 < len; i += 3) {
-		v = (uint32_t)p[i] << 16 | (uint32_t)p[i + 1] << 8 | p[i + 2];
-		*o++ = b64url_chars[v >> 18 & 63];
-		*o++ = b64url_chars[v >> 12 & 63];
-		*o++ = b64url_chars[v >> 6 & 63];
-		*o++ = b64url_chars[v & 63];
-	}
-	if (len - i == 1) {
-		v = (uint32_t)p[i] << 16;
-		*o++ = b64url_chars[v >> 18 & 63];
-		*o++ = b64url_chars[v >> 12 & 63];
-	} else if (len - i == 2) {
-		v = (uint32_t)p[i] << 16 | (uint32_t)p[i + 1] << 8;
-		*o++ = b64url_chars[v >> 18 & 63];
-		*o++ = b64url_chars[v >> 12 & 63];
-		*o++ = b64url_chars[v >> 6 & 63];
-	}
-	*o = '\0';
-	*out = s;
-	return GH_OK;
-}
-
-static int
-b64url_val(unsigned char c)
-{
-	if (c >= 'A' && c <= 'Z')
-		return c - 'A';
-	if (c >= 'a' && c <= 'z')
-		return c - 'a' + 26;
-	if (c >= '0' && c <= '9')
-		return c - '0' + 52;
-	if (c == '-')
-		return 62;
-	if (c == '_')
-		return 63;
-	return -1;
-}
-
-/* Strict: alphabet only, no padding, len % 4 != 1, zero unused bits.
- * *out is NUL-terminated (not counted in *outlen). */
-static enum gh_err
-store_b64url_decode(const char *s, size_t slen, unsigned char **out,
-    size_t *outlen)
-{
-	unsigned char	*buf;
-	size_t		 i, n = 0;
-	uint32_t	 acc = 0;
-	int		 bits = 0, v;
-
-	if (slen % 4 == 1)
-		return GH_ERR_INVAL;
-	if ((buf = malloc(slen / 4 * 3 + 3)) == NULL)
-		return GH_ERR_NOMEM;
-	for (i = 0; i < slen; i++) {
-		if ((v = b64url_val((unsigned char)s[i])) < 0) {
-			free(buf);
-			return GH_ERR_INVAL;
-		}
-		acc = (acc << 6 | (uint32_t)v) & 0xffffff;
-		bits += 6;
-		if (bits >= 8) {
-			bits -= 8;
-			buf[n++] = (unsigned char)(acc >> bits);
-		}
-	}
-	if (bits > 0 && (acc & ((1u << bits) - 1)) != 0) {
-		free(buf);
-		return GH_ERR_INVAL;
-	}
-	buf[n] = '\0';
-	*out = buf;
-	*outlen = n;
-	return GH_OK;
 }
 
 /* 1 if s[0..len) is well-formed UTF-8 (no overlongs, surrogates, > U+10FFFF). */
@@ -461,12 +371,20 @@ check_update(struct gh_store *s, const struct gh_update *u)
 	return GH_OK;
 }
 
-/* Decodes and checks a client's cursor against the query. */
+static enum gh_err cursor_encode(struct gh_store *, const struct gh_query *,
+    const struct gh_cursor *, char **);
+
+/*
+ * Decodes and checks a client's cursor against the query.  Only the
+ * canonical encoding (the one cursor_encode makes) is accepted, so a cursor
+ * has exactly one spelling.
+ */
 static enum gh_err
 cursor_decode(struct gh_store *s, const struct gh_query *q,
     struct gh_cursor *c)
 {
 	unsigned char	*raw = NULL;
+	char		*canon = NULL;
 	size_t		 rawlen, slen, nmemb;
 	json_tokener	*tok = NULL;
 	json_object	*obj = NULL, *v, *k, *x = NULL;
@@ -476,7 +394,7 @@ cursor_decode(struct gh_store *s, const struct gh_query *q,
 	slen = strnlen(q->cursor, CURSOR_MAX + 1);
 	if (slen == 0 || slen > CURSOR_MAX)
 		goto bad;
-	if ((err = store_b64url_decode(q->cursor, slen, &raw, &rawlen)) !=
+	if ((err = gh_b64url_decode(q->cursor, slen, &raw, &rawlen)) !=
 	    GH_OK) {
 		if (err == GH_ERR_NOMEM)
 			goto out;
@@ -539,6 +457,10 @@ cursor_decode(struct gh_store *s, const struct gh_query *q,
 		if (tmp.ipk == NULL || tmp.isk == NULL)
 			goto out;
 	}
+	if ((err = cursor_encode(s, q, &tmp, &canon)) != GH_OK)
+		goto out;
+	if (strcmp(canon, q->cursor) != 0)
+		goto bad;
 	*c = tmp;
 	memset(&tmp, 0, sizeof(tmp));
 	err = GH_OK;
@@ -546,6 +468,7 @@ cursor_decode(struct gh_store *s, const struct gh_query *q,
 bad:
 	err = gh_store_fail(s, GH_ERR_INVAL, "invalid cursor");
 out:
+	free(canon);
 	gh_cursor_clear(&tmp);
 	json_object_put(obj);
 	if (tok != NULL)
@@ -595,7 +518,7 @@ cursor_encode(struct gh_store *s, const struct gh_query *q,
 	if ((js = json_object_to_json_string_length(obj, ITEM_JSON_FLAGS,
 	    &len)) == NULL)
 		goto out;
-	err = store_b64url_encode(js, len, out);
+	err = gh_b64url_encode(js, len, out);
 out:
 	json_object_put(x);
 	json_object_put(k);
@@ -622,8 +545,9 @@ gh_store_open(const struct gh_conf *conf, struct gh_store **out)
 	else if (strcmp(name, "dynamodb") == 0)
 		be = &gh_store_dynamodb;	/* NULL if not linked */
 	if (be == NULL) {
-		snprintf(open_errmsg, sizeof(open_errmsg),
-		    "store \"%s\" is not available", name);
+		snprintf(open_errmsg, sizeof(open_errmsg), "store \"%s\" is "
+		    "not built in (no src/lib/store_%s.c when store.c was "
+		    "compiled)", name, name);
 		return GH_ERR_CONFIG;
 	}
 	if ((s = calloc(1, sizeof(*s))) == NULL) {
@@ -632,8 +556,12 @@ gh_store_open(const struct gh_conf *conf, struct gh_store **out)
 	}
 	s->be = be;
 	if ((err = be->open(s, conf)) != GH_OK) {
-		snprintf(open_errmsg, sizeof(open_errmsg), "%s: %s", be->name,
-		    s->errmsg[0] != '\0' ? s->errmsg : gh_strerror(err));
+		if (s->errmsg[0] != '\0')
+			snprintf(open_errmsg, sizeof(open_errmsg), "%s",
+			    s->errmsg);
+		else
+			snprintf(open_errmsg, sizeof(open_errmsg), "%s: %s",
+			    be->name, gh_strerror(err));
 		gh_store_free(s);
 		return err;
 	}

@@ -79,7 +79,8 @@ void		gh_cursor_clear(struct gh_cursor *c);
 /*
  * The checks gh_store_put makes on an item (object, PK/SK keys, reserved
  * attribute types, size as JSON, UTF-8), for a backend to apply to the
- * result of an update.  GH_ERR_INVAL with s->errmsg set.
+ * result of an update or to decoded items.  GH_ERR_INVAL with s->errmsg set
+ * (s may be NULL).
  */
 enum gh_err	gh_store_check_item(struct gh_store *s, json_object *item);
 

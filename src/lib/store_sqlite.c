@@ -23,6 +23,8 @@
  *
  * Expiry: every read, condition and delete filters expires_at > now in SQL;
  * expired rows are also swept a few at a time every SWEEP_EVERY writes.
+ *
+ * Not thread-safe: one store per thread (the FastCGI loop has one).
  */
 #include <sys/types.h>
 #include <sys/stat.h>
@@ -32,6 +34,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <sqlite3.h>
@@ -84,39 +87,40 @@ static const char *const txsql[TX__MAX] = {
 			"gsi2pk = ?7, gsi2sk = ?8, gsi3pk = ?9, gsi3sk = ?10"
 
 /*
- * The statements, with %s the table.  Parameters: ?1 pk, ?2 sk, ?3 now,
+ * The statements, with %T the table.  Parameters: ?1 pk, ?2 sk, ?3 now,
  * ?4..?10 the item's columns, ?11 the item's JSON, ?12 a version.
  */
 static const char *const stsql[ST__MAX] = {
 	[ST_GET] =
-	    "SELECT item, version FROM %s WHERE pk = ?1 AND sk = ?2 AND " LIVE,
+	    "SELECT item, version FROM %T WHERE pk = ?1 AND sk = ?2 AND " LIVE,
 	[ST_PUT] =
-	    "INSERT INTO %s (pk, sk, item, version, " ITEM_COLS ") "
+	    "INSERT INTO %T (pk, sk, item, version, " ITEM_COLS ") "
 	    "VALUES (?1, ?2, ?11, 1, " ITEM_VALS ") "
 	    "ON CONFLICT (pk, sk) DO UPDATE SET item = ?11, "
 	    "version = CASE WHEN expires_at IS NOT NULL AND expires_at <= ?3 "
 	    "THEN 1 ELSE version + 1 END, " ITEM_SET " RETURNING version",
 	[ST_PUT_NEW] =
-	    "INSERT INTO %s (pk, sk, item, version, " ITEM_COLS ") "
+	    "INSERT INTO %T (pk, sk, item, version, " ITEM_COLS ") "
 	    "VALUES (?1, ?2, ?11, 1, " ITEM_VALS ") "
 	    "ON CONFLICT (pk, sk) DO UPDATE SET item = ?11, version = 1, "
 	    ITEM_SET " WHERE expires_at IS NOT NULL AND expires_at <= ?3 "
 	    "RETURNING version",
 	[ST_PUT_OLD] =
-	    "UPDATE %s SET item = ?11, version = version + 1, " ITEM_SET " "
+	    "UPDATE %T SET item = ?11, version = version + 1, " ITEM_SET " "
 	    "WHERE pk = ?1 AND sk = ?2 AND " LIVE " AND "
 	    "(?12 IS NULL OR version = ?12) RETURNING version",
 	[ST_DELETE] =
-	    "DELETE FROM %s WHERE pk = ?1 AND sk = ?2 AND " LIVE " AND "
+	    "DELETE FROM %T WHERE pk = ?1 AND sk = ?2 AND " LIVE " AND "
 	    "(?12 IS NULL OR version = ?12) RETURNING item, version",
 	[ST_SWEEP] =
-	    "DELETE FROM %s WHERE rowid IN (SELECT rowid FROM %s "
+	    "DELETE FROM %T WHERE rowid IN (SELECT rowid FROM %T "
 	    "WHERE expires_at <= ?3 LIMIT 64)",
 };
 
 struct sq {
 	sqlite3		*db;
 	pid_t		 pid;		/* the process that opened db */
+	int		 busy_ms;	/* conf sqlite_busy_ms */
 	unsigned	 writes;	/* since open, for sweeping */
 	sqlite3_stmt	*tx[TX__MAX];
 	sqlite3_stmt	*st[GH_TABLE__MAX][ST__MAX];
@@ -194,6 +198,23 @@ sq_prepare(struct gh_store *s, sqlite3_stmt **slot, const char *sql)
 	return GH_OK;
 }
 
+/* Copies tmpl into buf with every "%T" replaced by table (fits SQL_MAX). */
+static void
+subst_table(char *buf, size_t size, const char *tmpl, const char *table)
+{
+	size_t	 n = 0, tl = strlen(table);
+
+	while (*tmpl != '\0' && n + tl + 1 < size) {
+		if (tmpl[0] == '%' && tmpl[1] == 'T') {
+			memcpy(buf + n, table, tl);
+			n += tl;
+			tmpl += 2;
+		} else
+			buf[n++] = *tmpl++;
+	}
+	buf[n] = '\0';
+}
+
 static enum gh_err
 sq_stmt(struct gh_store *s, enum gh_table t, enum st which,
     sqlite3_stmt **out)
@@ -203,8 +224,7 @@ sq_stmt(struct gh_store *s, enum gh_table t, enum st which,
 	enum gh_err	 err;
 
 	if (sq->st[t][which] == NULL) {
-		snprintf(sql, sizeof(sql), stsql[which], gh_table_names[t],
-		    gh_table_names[t]);
+		subst_table(sql, sizeof(sql), stsql[which], gh_table_names[t]);
 		if ((err = sq_prepare(s, &sq->st[t][which], sql)) != GH_OK)
 			return err;
 	}
@@ -323,7 +343,11 @@ sq_item(struct gh_store *s, sqlite3_stmt *st, int col, json_object **out)
 	return GH_OK;
 }
 
-/* Deletes a few expired rows now and then; failures do not matter. */
+/*
+ * Deletes a few expired rows now and then.  It never waits for the write
+ * lock (another writer holds it: try next time) and its failures do not
+ * matter: expired rows are absent to every read whether swept or not.
+ */
 static void
 sq_sweep(struct gh_store *s)
 {
@@ -333,6 +357,7 @@ sq_sweep(struct gh_store *s)
 
 	if (++sq->writes % SWEEP_EVERY != 1)
 		return;
+	sqlite3_busy_timeout(sq->db, 0);
 	for (t = 0; t < GH_TABLE__MAX; t++) {
 		if (sq_stmt(s, t, ST_SWEEP, &st) != GH_OK)
 			continue;
@@ -340,6 +365,7 @@ sq_sweep(struct gh_store *s)
 			(void)sqlite3_step(st);
 		sq_done(st);
 	}
+	sqlite3_busy_timeout(sq->db, sq->busy_ms);
 }
 
 /*
@@ -445,14 +471,41 @@ sq_close(struct gh_store *s)
 	s->impl = NULL;
 }
 
+/* WAL mode (persistent, in the file), then the migrations. */
+static enum gh_err
+sq_setup(struct gh_store *s, const char *path)
+{
+	struct sq	*sq = s->impl;
+	sqlite3_stmt	*st = NULL;
+	const char	*mode;
+	int		 rc, wal = 0;
+
+	rc = sqlite3_prepare_v2(sq->db, "PRAGMA journal_mode = WAL", -1, &st,
+	    NULL);
+	if (rc == SQLITE_OK && (rc = sqlite3_step(st)) == SQLITE_ROW) {
+		mode = (const char *)sqlite3_column_text(st, 0);
+		wal = mode != NULL && strcmp(mode, "wal") == 0;
+		rc = SQLITE_OK;
+	}
+	sqlite3_finalize(st);
+	if (rc != SQLITE_OK)
+		return sq_fail(s, rc, "journal_mode");
+	if (!wal)
+		return gh_store_fail(s, GH_ERR_STORE,
+		    "sqlite: %s: cannot use WAL mode", path);
+	return sq_migrate(s);
+}
+
 static enum gh_err
 sq_open(struct gh_store *s, const struct gh_conf *conf)
 {
+	static const struct timespec pause = { 0, 10 * 1000 * 1000 };
+	struct timespec	 t0, t;
 	struct sq	*sq;
-	sqlite3_stmt	*st = NULL;
-	const char	*path, *mode;
+	const char	*path;
 	int64_t		 busy;
-	int		 rc, fd, wal = 0;
+	enum gh_err	 err;
+	int		 rc, fd;
 
 	path = gh_conf_str(conf, GH_CONF_SQLITE_PATH);
 	busy = gh_conf_int(conf, GH_CONF_SQLITE_BUSY_MS);
@@ -477,22 +530,9 @@ sq_open(struct gh_store *s, const struct gh_conf *conf)
 	if (rc != SQLITE_OK)
 		return sq_fail(s, rc, path);
 	sqlite3_extended_result_codes(sq->db, 1);
-	if ((rc = sqlite3_busy_timeout(sq->db, (int)busy)) != SQLITE_OK)
+	sq->busy_ms = (int)busy;
+	if ((rc = sqlite3_busy_timeout(sq->db, sq->busy_ms)) != SQLITE_OK)
 		return sq_fail(s, rc, "busy_timeout");
-	/* journal_mode is persistent; switching waits like any writer. */
-	rc = sqlite3_prepare_v2(sq->db, "PRAGMA journal_mode = WAL", -1, &st,
-	    NULL);
-	if (rc == SQLITE_OK && (rc = sqlite3_step(st)) == SQLITE_ROW) {
-		mode = (const char *)sqlite3_column_text(st, 0);
-		wal = mode != NULL && strcmp(mode, "wal") == 0;
-		rc = SQLITE_OK;
-	}
-	sqlite3_finalize(st);
-	if (rc != SQLITE_OK)
-		return sq_fail(s, rc, "journal_mode");
-	if (!wal)
-		return gh_store_fail(s, GH_ERR_STORE,
-		    "sqlite: %s: cannot use WAL mode", path);
 	/* FULL: see the top of this file (2xx survives a machine crash). */
 	rc = sqlite3_exec(sq->db, "PRAGMA synchronous = FULL", NULL, NULL,
 	    NULL);
@@ -502,7 +542,22 @@ sq_open(struct gh_store *s, const struct gh_conf *conf)
 	    NULL);
 	if (rc != SQLITE_OK)
 		return sq_fail(s, rc, "trusted_schema");
-	return sq_migrate(s);
+
+	/*
+	 * Switching a new file to WAL can answer SQLITE_BUSY at once, without
+	 * the busy handler, while another process is switching or migrating
+	 * it: retry the setup until the busy timeout is spent.
+	 */
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	for (;;) {
+		if ((err = sq_setup(s, path)) != GH_ERR_THROTTLED)
+			return err;
+		clock_gettime(CLOCK_MONOTONIC, &t);
+		if ((t.tv_sec - t0.tv_sec) * 1000 +
+		    (t.tv_nsec - t0.tv_nsec) / 1000000 >= busy)
+			return err;
+		nanosleep(&pause, NULL);
+	}
 }
 
 static enum gh_err
@@ -841,9 +896,8 @@ sq_del(struct gh_store *s, enum gh_table t, const char *pk, const char *sk,
 	}
 out:
 	sq_done(st);
-	if (tx && err != GH_OK && err != GH_ERR_NOTFOUND &&
-	    err != GH_ERR_CONFLICT)
-		sq_abort(s);
+	if (err != GH_OK)
+		sq_abort(s);	/* a no-op once committed */
 	json_object_put(item);
 	return err;
 }

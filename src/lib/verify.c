@@ -28,6 +28,7 @@
 #include <openssl/err.h>
 #include <openssl/evp.h>
 #include <openssl/param_build.h>
+#include <openssl/rsa.h>
 #include <openssl/x509.h>
 
 #include "gh_crypto.h"
@@ -40,10 +41,25 @@
 #define MAX_SIG			1024		/* RSA up to 8192 bits */
 #define MAX_JWKS		(256 * 1024)	/* bytes of a JWKS document */
 #define FIRST_FETCH_MS		5000		/* retry while we have no key */
+#define HCACHE_N		4		/* header segments remembered */
+#define HCACHE_SEG		256		/* longest one remembered */
 
 struct vkey {
 	char		 kid[MAX_KID + 1];
 	EVP_PKEY	*pkey;		/* public key only */
+	EVP_PKEY_CTX	*vctx;		/* RS256 verify context, made on use */
+};
+
+/*
+ * A header segment (its exact base64url text) that passed check_header and
+ * named a trusted key.  Tokens of one issuer and key carry byte-identical
+ * headers, so this skips decoding and parsing them again: the same bytes
+ * can only give the same verdict.  Emptied whenever the key set changes.
+ */
+struct hcache {
+	char		 seg[HCACHE_SEG];
+	size_t		 len;		/* 0: empty slot */
+	size_t		 key;		/* index into keys[] */
 };
 
 struct gh_verifier {
@@ -59,13 +75,15 @@ struct gh_verifier {
 
 	struct vkey	 keys[GH_VERIFY_MAX_KEYS];
 	size_t		 nkeys;
+	struct hcache	 hc[HCACHE_N];
+	size_t		 hc_next;	/* slot to fill next */
 	unsigned long	 nloads;
 	int64_t		 last_attempt;	/* monotonic ms; -1: never */
 	struct stat	 stamp;		/* key file when last loaded */
 	int		 have_stamp;
 
-	const EVP_MD	*md;		/* SHA-256, fetched once */
-	EVP_MD_CTX	*mdctx;		/* reused for every verify */
+	EVP_MD		*md;		/* SHA-256, fetched once */
+	EVP_MD_CTX	*mdctx;		/* reused for every digest */
 	json_tokener	*tok;		/* reused for every parse */
 	unsigned char	 hdr[MAX_HEADER + 1];
 	unsigned char	 sig[MAX_SIG];
@@ -111,6 +129,8 @@ keys_clear(struct vkey *keys, size_t n)
 	size_t	 i;
 
 	for (i = 0; i < n; i++) {
+		EVP_PKEY_CTX_free(keys[i].vctx);
+		keys[i].vctx = NULL;
 		EVP_PKEY_free(keys[i].pkey);
 		keys[i].pkey = NULL;
 	}
@@ -124,6 +144,8 @@ keys_install(struct gh_verifier *v, struct vkey *keys, size_t n)
 	memcpy(v->keys, keys, n * sizeof(*keys));
 	v->nkeys = n;
 	v->nloads++;
+	memset(v->hc, 0, sizeof(v->hc));
+	v->hc_next = 0;
 }
 
 void
@@ -134,6 +156,7 @@ gh_verifier_free(struct gh_verifier *v)
 	keys_clear(v->keys, v->nkeys);
 	json_tokener_free(v->tok);
 	EVP_MD_CTX_free(v->mdctx);
+	EVP_MD_free(v->md);
 	free(v->keys_file);
 	free(v->keys_dir);
 	free(v->jwks_url);
@@ -182,7 +205,7 @@ gh_verifier_new(const struct gh_verifier_cfg *cfg, struct gh_verifier **out)
 	json_tokener_set_flags(v->tok,
 	    JSON_TOKENER_STRICT | JSON_TOKENER_VALIDATE_UTF8);
 	err = GH_ERR_CRYPTO;
-	if ((v->md = EVP_sha256()) == NULL ||
+	if ((v->md = EVP_MD_fetch(NULL, "SHA256", NULL)) == NULL ||
 	    (v->mdctx = EVP_MD_CTX_new()) == NULL)
 		goto out;
 	*out = v;
@@ -524,15 +547,64 @@ maybe_reload(struct gh_verifier *v)
 
 /* ---- verification ------------------------------------------------- */
 
-static EVP_PKEY *
+/*
+ * An RSASSA-PKCS1-v1_5 / SHA-256 verify context for pkey: RS256 (RFC 7518
+ * 3.3), set up once per key so each token costs one SHA-256 and one
+ * EVP_PKEY_verify, without the per-call algorithm fetches of
+ * EVP_DigestVerifyInit.
+ */
+static EVP_PKEY_CTX *
+rs256_ctx(EVP_PKEY *pkey)
+{
+	EVP_PKEY_CTX	*ctx;
+
+	if ((ctx = EVP_PKEY_CTX_new_from_pkey(NULL, pkey, NULL)) == NULL)
+		return NULL;
+	if (EVP_PKEY_verify_init(ctx) != 1 ||
+	    EVP_PKEY_CTX_set_rsa_padding(ctx, RSA_PKCS1_PADDING) != 1 ||
+	    EVP_PKEY_CTX_set_signature_md(ctx, EVP_sha256()) != 1) {
+		EVP_PKEY_CTX_free(ctx);
+		ERR_clear_error();
+		return NULL;
+	}
+	return ctx;
+}
+
+/* The index of the trusted key named kid, or -1. */
+static long
 find_key(const struct gh_verifier *v, const char *kid)
 {
 	size_t	 i;
 
 	for (i = 0; i < v->nkeys; i++)
 		if (strcmp(v->keys[i].kid, kid) == 0)
-			return v->keys[i].pkey;
-	return NULL;
+			return (long)i;
+	return -1;
+}
+
+/* The key index cached for this exact header segment, or -1. */
+static long
+hcache_find(const struct gh_verifier *v, const char *seg, size_t len)
+{
+	size_t	 i;
+
+	for (i = 0; i < HCACHE_N; i++)
+		if (v->hc[i].len == len && memcmp(v->hc[i].seg, seg, len) == 0)
+			return (long)v->hc[i].key;
+	return -1;
+}
+
+static void
+hcache_add(struct gh_verifier *v, const char *seg, size_t len, long key)
+{
+	struct hcache	*e = &v->hc[v->hc_next];
+
+	if (len == 0 || len > HCACHE_SEG)
+		return;
+	memcpy(e->seg, seg, len);
+	e->len = len;
+	e->key = (size_t)key;
+	v->hc_next = (v->hc_next + 1) % HCACHE_N;
 }
 
 /* The header members we understand; anything else refuses the token. */
@@ -667,9 +739,12 @@ gh_verify(struct gh_verifier *v, const char *token, enum gh_token_use use,
 {
 	const char	*d1, *d2, *end;
 	char		 kid[MAX_KID + 1];
-	EVP_PKEY	*pkey;
+	struct vkey	*key;
+	unsigned char	 md[EVP_MAX_MD_SIZE];
+	unsigned int	 mdlen = 0;
 	json_object	*c = NULL;
 	size_t		 len, hlen, plen, slen;
+	long		 ki;
 	enum gh_err	 err, rerr;
 
 	v->errmsg[0] = '\0';
@@ -678,9 +753,10 @@ gh_verify(struct gh_verifier *v, const char *token, enum gh_token_use use,
 	if (token == NULL)
 		return fail(v, GH_ERR_TOKEN, "no token");
 	/* Bounded length: never scan past the limit. */
-	if ((end = memchr(token, '\0', GH_VERIFY_MAX_TOKEN + 1)) == NULL)
+	if ((len = strnlen(token, GH_VERIFY_MAX_TOKEN + 1)) >
+	    GH_VERIFY_MAX_TOKEN)
 		return fail(v, GH_ERR_TOKEN, "token too long");
-	len = (size_t)(end - token);
+	end = token + len;
 
 	/* Exactly three non-empty segments. */
 	if ((d1 = memchr(token, '.', len)) == NULL ||
@@ -690,37 +766,44 @@ gh_verify(struct gh_verifier *v, const char *token, enum gh_token_use use,
 	if (d1 == token || d2 == d1 + 1 || d2 + 1 == end)
 		return fail(v, GH_ERR_TOKEN, "token has an empty segment");
 
-	/* Header. */
-	if (gh_b64url_decode_buf(token, (size_t)(d1 - token), v->hdr,
-	    MAX_HEADER, &hlen) != GH_OK)
-		return fail(v, GH_ERR_TOKEN, "token header not base64url");
-	if ((err = check_header(v, v->hdr, hlen, kid)) != GH_OK)
-		return err;
-
-	/* Key: only among keys we already trust. */
-	if ((pkey = find_key(v, kid)) == NULL) {
-		rerr = maybe_reload(v);
-		if (rerr != GH_OK && rerr != GH_ERR_NOTFOUND && v->nkeys == 0)
-			return rerr;	/* no key at all: say why */
-		if ((pkey = find_key(v, kid)) == NULL)
-			return fail(v, GH_ERR_TOKEN, "token signed by an "
-			    "unknown key");
+	/* Header, unless this exact header was checked before. */
+	if ((ki = hcache_find(v, token, (size_t)(d1 - token))) < 0) {
+		if (gh_b64url_decode_buf(token, (size_t)(d1 - token), v->hdr,
+		    MAX_HEADER, &hlen) != GH_OK)
+			return fail(v, GH_ERR_TOKEN,
+			    "token header not base64url");
+		if ((err = check_header(v, v->hdr, hlen, kid)) != GH_OK)
+			return err;
+		/* Key: only among keys we already trust. */
+		if ((ki = find_key(v, kid)) < 0) {
+			rerr = maybe_reload(v);
+			if (rerr != GH_OK && rerr != GH_ERR_NOTFOUND &&
+			    v->nkeys == 0)
+				return rerr;	/* no key at all: say why */
+			if ((ki = find_key(v, kid)) < 0)
+				return fail(v, GH_ERR_TOKEN, "token signed "
+				    "by an unknown key");
+		}
+		hcache_add(v, token, (size_t)(d1 - token), ki);
 	}
+	key = &v->keys[ki];
 
 	/* Signature over "header.payload". */
 	if (gh_b64url_decode_buf(d2 + 1, (size_t)(end - d2 - 1), v->sig,
 	    sizeof(v->sig), &slen) != GH_OK)
 		return fail(v, GH_ERR_TOKEN, "token signature not base64url");
-	if (slen != (size_t)EVP_PKEY_get_size(pkey))
+	if (slen != (size_t)EVP_PKEY_get_size(key->pkey))
 		return fail(v, GH_ERR_TOKEN, "token signature has the wrong "
 		    "length");
-	if (EVP_MD_CTX_reset(v->mdctx) != 1 ||
-	    EVP_DigestVerifyInit(v->mdctx, NULL, v->md, NULL, pkey) != 1) {
-		ERR_clear_error();
+	if (key->vctx == NULL && (key->vctx = rs256_ctx(key->pkey)) == NULL)
 		return fail(v, GH_ERR_CRYPTO, "cannot initialise verify");
+	if (EVP_DigestInit_ex2(v->mdctx, v->md, NULL) != 1 ||
+	    EVP_DigestUpdate(v->mdctx, token, (size_t)(d2 - token)) != 1 ||
+	    EVP_DigestFinal_ex(v->mdctx, md, &mdlen) != 1) {
+		ERR_clear_error();
+		return fail(v, GH_ERR_CRYPTO, "cannot hash token");
 	}
-	if (EVP_DigestVerify(v->mdctx, v->sig, slen,
-	    (const unsigned char *)token, (size_t)(d2 - token)) != 1) {
+	if (EVP_PKEY_verify(key->vctx, v->sig, slen, md, mdlen) != 1) {
 		ERR_clear_error();
 		return fail(v, GH_ERR_TOKEN, "token signature mismatch");
 	}

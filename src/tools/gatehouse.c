@@ -193,7 +193,7 @@ cmd_init(struct ctx *c, int argc, char **argv)
 	char		 word[32], dir[PATH_MAX];
 	struct gh_keys	*keys = NULL;
 	int		 ch, dirty = 0, rc = EX_FAIL;
-	size_t		 n;
+	size_t		 n = 0;
 	enum gh_err	 err;
 	struct stat	 st;
 
@@ -245,7 +245,8 @@ cmd_init(struct ctx *c, int argc, char **argv)
 		gh_conf_set(c->conf, GH_CONF_CLIENT_ID, word);
 		dirty = 1;
 	}
-	if (url != NULL && strncmp(gh_conf_str(c->conf, GH_CONF_PUBLIC_URL), url, n) != 0) {
+	if (url != NULL && (strlen(gh_conf_str(c->conf, GH_CONF_PUBLIC_URL)) != n ||
+	    strncmp(gh_conf_str(c->conf, GH_CONF_PUBLIC_URL), url, n) != 0)) {
 		char tmp[2048];
 		snprintf(tmp, sizeof(tmp), "%.*s", (int)n, url);
 		if (gh_conf_set(c->conf, GH_CONF_PUBLIC_URL, tmp) != GH_OK)

@@ -1,0 +1,126 @@
+#!/bin/sh
+# run.sh: `make bench`.  wrk through lighttpd, in one run, on a fresh var/:
+#   baseline   GET /api/orders answered by noop-fcgi (200 "{}", no work) in
+#              the orders program's place: the same lighttpd.conf entry,
+#              processes and sockets as the real thing
+#   orders     GET /api/orders for a user with 10 orders (bearer id token)
+#   sessions   POST /sso/api/init-session + POST /sso/api/get-session pairs
+# and prints requests/s, p99 latency and the ratio to the baseline for each.
+# A target whose programs are not built is skipped, saying so.
+#
+# Environment: BENCH_SECONDS [10], BENCH_CONNECTIONS [16], BENCH_THREADS [2],
+# PORT [a free one], BUILD [release].  Output also in tests/artifacts/bench/.
+set -u
+
+ROOT=$(cd "$(dirname "$0")/../.." && pwd)
+cd "$ROOT" || exit 1
+BUILD=${BUILD:-release}
+if [ "$BUILD" = release ]; then CGI=$ROOT/cgi-bin BIN=$ROOT/bin; else
+	CGI=$ROOT/build/$BUILD/cgi-bin BIN=$ROOT/build/$BUILD/bin; fi
+NOOP=$ROOT/build/$BUILD/bench/noop-fcgi
+SECS=${BENCH_SECONDS:-10}
+CONNS=${BENCH_CONNECTIONS:-16}
+THREADS=${BENCH_THREADS:-2}
+PORT=${PORT:-$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')}
+BASE=http://127.0.0.1:$PORT
+export GH_BENCH_DIR=$ROOT/tests/bench
+
+command -v wrk >/dev/null || { echo "bench: wrk is not installed (make deps)"; exit 1; }
+[ -x "$NOOP" ] || { echo "bench: $NOOP missing (make $NOOP)"; exit 1; }
+[ -x "$CGI/health" ] && [ -x "$BIN/gatehouse" ] || { echo "bench: run make first"; exit 1; }
+
+WORK=$(mktemp -d /tmp/gh-bench.XXXXXX) || exit 1
+ART=$ROOT/tests/artifacts/bench
+mkdir -p "$ART" "$WORK/var" "$WORK/cgi"
+SRV=""
+cleanup() {
+	if [ -n "$SRV" ]; then kill -TERM "$SRV" 2>/dev/null; wait "$SRV" 2>/dev/null; fi
+	SRV=""
+}
+trap 'cleanup; rm -rf "$WORK"' EXIT
+trap 'exit 130' INT TERM
+
+export GATEHOUSE_CONFIG=$WORK/var/gatehouse.conf
+"$BIN/gatehouse" -c "$GATEHOUSE_CONFIG" init --public-url "$BASE" >"$ART/init.log" 2>&1 ||
+	{ cat "$ART/init.log"; exit 1; }
+
+# serve CGIDIR: lighttpd as make run starts it (serve.sh), logs to a file.
+serve() {
+	SERVER=lighttpd PORT=$PORT GH_CGI=$1 GH_BIN=$BIN GH_LOG=$ART/server.log \
+	    setsid bash "$ROOT/src/scripts/serve.sh" &
+	SRV=$!
+	i=0
+	until curl -s -o /dev/null "$BASE/api/health"; do
+		i=$((i + 1))
+		[ $i -gt 100 ] && { echo "bench: server did not start:"; tail "$ART/server.log"; exit 1; }
+		sleep 0.1
+	done
+}
+
+# bench NAME SCRIPT PATH: a short warm-up, then the measured run.
+results=$WORK/results
+bench() {
+	name=$1 script=$2 path=$3
+	wrk -t"$THREADS" -c"$CONNS" -d2s -s "$script" "$BASE$path" >/dev/null 2>&1
+	wrk -t"$THREADS" -c"$CONNS" -d"${SECS}s" --latency -s "$script" "$BASE$path" \
+	    >"$ART/$name.txt" 2>&1
+	line=$(grep '^GH_RESULT' "$ART/$name.txt" | tail -n 1)
+	[ -n "$line" ] || { echo "bench: wrk failed for $name:"; cat "$ART/$name.txt"; return 1; }
+	echo "$name $line" >>"$results"
+}
+skip() { echo "$1 SKIP $2" >>"$results"; }
+
+: >"$results"
+echo "bench: ${SECS}s per target, $CONNS connections, $THREADS threads, lighttpd on $BASE"
+
+# 1. Baseline: noop-fcgi in the orders program's place.
+for p in "$CGI"/*; do ln -s "$p" "$WORK/cgi/${p##*/}"; done
+rm -f "$WORK/cgi/orders" && ln -s "$NOOP" "$WORK/cgi/orders"
+serve "$WORK/cgi"
+bench baseline "$GH_BENCH_DIR/get.lua" /api/orders
+cleanup
+
+# 2. The real programs.
+serve "$CGI"
+have() { for p in "$@"; do [ -x "$CGI/$p" ] || return 1; done; }
+if have idp; then
+	python3 "$GH_BENCH_DIR/setup.py" "$BASE" "$WORK/var" "$WORK" | tee "$ART/setup.log"
+fi
+if ! have orders idp catalog; then
+	skip orders "programs not built: orders, idp, catalog needed"
+elif [ ! -f "$WORK/orders.ok" ]; then
+	skip orders "could not give the user 10 orders (see $ART/setup.log)"
+else
+	GH_TOKEN=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["id_token"])' "$WORK/tokens.json") \
+	    bench orders "$GH_BENCH_DIR/get.lua" /api/orders
+fi
+if ! have sso-init-session sso-get-session idp; then
+	skip sessions "programs not built: sso-init-session, sso-get-session, idp needed"
+elif [ ! -f "$WORK/tokens.json" ]; then
+	skip sessions "no tokens (see $ART/setup.log)"
+else
+	GH_TOKENS=$WORK/tokens.json GH_APP=marketplace GH_CHANNEL=web \
+	    bench sessions "$GH_BENCH_DIR/sessions.lua" /sso/api/init-session
+fi
+cleanup
+
+# The table.
+awk -v conns="$CONNS" '
+function val(s, k,   i, a, n) { n = split(s, a, " "); for (i = 1; i <= n; i++) if (index(a[i], k "=") == 1) return substr(a[i], length(k) + 2); return "" }
+BEGIN {
+	label["baseline"] = "no-op FastCGI baseline (GET /api/orders -> noop-fcgi)"
+	label["orders"] = "GET /api/orders, 10 orders"
+	label["sessions"] = "POST init-session + get-session pairs"
+	printf "\n%-56s %10s %9s %8s %9s\n", "target (" conns " connections)", "req/s", "p99 ms", "errors", "ratio"
+}
+$2 == "SKIP" { $1 = $1; name = $1; $1 = ""; $2 = ""; sub(/^ +/, ""); printf "%-56s skipped: %s\n", label[name], $0; next }
+{
+	rps = val($0, "rps"); if ($1 == "baseline") base = rps
+	errs = val($0, "errors") + val($0, "non2xx")
+	ratio = base > 0 ? sprintf("%.2f", rps / base) : "-"
+	printf "%-56s %10.0f %9.2f %8d %9s\n", label[$1], rps, val($0, "p99_ms"), errs, ratio
+	if ($1 == "orders") goal = sprintf("orders goal: >= 0.65 of the baseline with no errors: %s", (rps / base >= 0.65 && errs == 0) ? "met" : "NOT met")
+}
+END { if (goal != "") print "\n" goal }
+' "$results" | tee "$ART/report.txt"
+echo "(raw wrk output in tests/artifacts/bench/)"
