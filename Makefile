@@ -7,6 +7,7 @@
 #   make check-asan unit + end-to-end suites built with ASan+UBSan
 #   make valgrind   unit suite under valgrind
 #   make bench      benchmark report (wrk through lighttpd)
+#   make lambda     build/lambda/gatehouse-triggers.zip, the triggers for AWS Lambda
 #   make fuzz       libFuzzer on every parser of untrusted bytes, FUZZ_SECONDS each
 
 PORT	?= 8080
@@ -53,8 +54,13 @@ FUZZERS	   := $(FUZZ_SRCS:tests/fuzz/%.c=$(B)/tests/%)
 FUZZ_SECONDS ?= 60
 SQL	   := $(sort $(wildcard sql/[0-9]*.sql))
 HDRS	   := $(wildcard src/lib/*.h)
+# The Lambda bootstrap runs the triggers: built only once src/lib/trigger.c exists.
+ifeq ($(wildcard src/lib/trigger.c),)
+TOOLS	   := $(filter-out $(BIN)/lambda-bootstrap,$(TOOLS))
+endif
+LAMBDA	    = build/lambda
 
-.PHONY: all programs frontends deps deps-check run test unit check-asan valgrind bench fuzz clean distclean
+.PHONY: all programs frontends deps deps-check run test unit check-asan valgrind bench fuzz lambda clean distclean
 
 all: programs frontends
 
@@ -100,6 +106,23 @@ fuzz: deps-check $(B)/gen/migrations.c
 # The benchmark's baseline: a FastCGI responder that does nothing.
 $(B)/bench/noop-fcgi: tests/bench/noop-fcgi.c | $(B)/bench
 	$(CC) $(CFLAGS) $(shell pkg-config --cflags fcgi) $(LDFLAGS) -o $@ $< $(shell pkg-config --libs fcgi)
+
+# The triggers as an AWS Lambda function (custom runtime provided.al2023):
+# bootstrap + the shared libraries it needs, see README "AWS mode".
+lambda: deps-check
+	@test -f src/lib/trigger.c || { echo "make lambda: src/lib/trigger.c (the triggers) is not in this tree yet" >&2; exit 1; }
+	@$(MAKE) --no-print-directory $(LAMBDA)/gatehouse-triggers.zip
+
+$(LAMBDA)/gatehouse-triggers.zip: src/tools/lambda-bootstrap.c src/lib/trigger.c $(LIB) $(HDRS) src/scripts/lambda-package.sh
+	@mkdir -p $(LAMBDA)/stage
+	$(CC) $(CPPFLAGS) $(CFLAGS) $(LDFLAGS) -Wl,--as-needed -Wl,-rpath,'$$ORIGIN/lib' \
+	    -o $(LAMBDA)/stage/bootstrap src/tools/lambda-bootstrap.c $(LIB) $(LDLIBS)
+	sh src/scripts/lambda-package.sh $(LAMBDA)/stage $@
+
+# TEST ONLY: the bootstrap over the triggers' test stub, for tests/suites/lambda.sh
+# in a tree without src/lib/trigger.c.
+$(B)/tests/lambda-bootstrap-stub: src/tools/lambda-bootstrap.c tests/lambda/trigger-stub.c $(LIB) $(HDRS) | $(B)/tests
+	$(CC) $(CPPFLAGS) $(CFLAGS) $(LDFLAGS) -o $@ src/tools/lambda-bootstrap.c tests/lambda/trigger-stub.c $(LIB) $(LDLIBS)
 
 $(B)/lib $(B)/gen $(B)/tests $(B)/bench $(CGI) $(BIN):
 	mkdir -p $@
