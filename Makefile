@@ -64,7 +64,7 @@ LAMBDA	    = build/lambda
 
 all: programs frontends
 
-programs: deps-check $(ROUTES) $(TOOLS) $(TESTS) $(FUZZERS)
+programs: deps-check $(ROUTES) $(TOOLS) $(TESTS) $(FUZZERS) $(B)/tests/iac-names
 
 $(B)/lib/%.o: src/lib/%.c $(HDRS) | $(B)/lib $(B)/gen/migrations.c
 	$(CC) $(CPPFLAGS) $(CFLAGS) $(shell pkg-config --cflags $(PKGS) 2>/dev/null) -c -o $@ $<
@@ -118,6 +118,10 @@ $(LAMBDA)/gatehouse-triggers.zip: src/tools/lambda-bootstrap.c src/lib/trigger.c
 	$(CC) $(CPPFLAGS) $(CFLAGS) $(LDFLAGS) -Wl,--as-needed -Wl,-rpath,'$$ORIGIN/lib' \
 	    -o $(LAMBDA)/stage/bootstrap src/tools/lambda-bootstrap.c $(LIB) $(LDLIBS)
 	sh src/scripts/lambda-package.sh $(LAMBDA)/stage $@
+
+# The code's names for the infrastructure check (tests/suites/iac.sh).
+$(B)/tests/iac-names: tests/iac/iac-names.c $(LIB) $(HDRS) | $(B)/tests
+	$(CC) $(CPPFLAGS) $(CFLAGS) $(LDFLAGS) -o $@ $< $(LIB) $(LDLIBS)
 
 # TEST ONLY: the bootstrap over the triggers' test stub, for tests/suites/lambda.sh
 # in a tree without src/lib/trigger.c.
