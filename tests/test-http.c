@@ -115,9 +115,9 @@ static const struct gh_route routes[] = {
 	{ GH_GET, "/t/silent", h_silent, NULL, 0, GH_AUTH_NONE, 0, 0 },
 	{ GH_GET, "/t/private", h_get, NULL, 0, GH_AUTH_ID, 0, 0 },
 };
-static const struct gh_app app = { "test", routes, 5, GH_STYLE_API, 0, NULL, NULL };
+static const struct gh_app app = { "test", routes, 5, GH_STYLE_API, 0, NULL, NULL, 0 };
 static const struct gh_app capp = { "test-cognito", routes, 5, GH_STYLE_COGNITO, 0,
-    "application/x-amz-json-1.1", NULL };
+    "application/x-amz-json-1.1", NULL, 0 };
 
 static struct gh_proc proc;
 

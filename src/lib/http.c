@@ -755,6 +755,13 @@ log_line(struct gh_req *r, const char *method, double ms)
 	json_object_put(o);
 }
 
+/* 1 if the configuration puts an AWS Cognito pool in front (idp = cognito). */
+static int
+pool_off(const struct gh_conf *c)
+{
+	return strcmp(gh_conf_str(c, GH_CONF_IDP), "cognito") == 0;
+}
+
 static int
 proc_init(const struct gh_app *app, struct gh_proc *p)
 {
@@ -770,6 +777,9 @@ proc_init(const struct gh_app *app, struct gh_proc *p)
 		p->conf = NULL;
 		return 0;
 	}
+	/* The embedded pool's programs stay off in Cognito mode: no init. */
+	if (app->embedded_pool && pool_off(p->conf))
+		return 1;
 	if (app->init != NULL && app->init(p->conf) != GH_OK) {
 		fprintf(stderr, "{\"level\":\"error\",\"app\":\"%s\",\"what\":"
 		    "\"init\"}\n", app->name);
@@ -822,6 +832,12 @@ gh_handle(const struct gh_app *app, struct gh_proc *p, struct gh_io *io)
 	if (!proc_init(app, p)) {
 		gh_reply_err(r, 503, "unavailable",
 		    "The service is not configured; see the server log.");
+		goto out;
+	}
+
+	if (app->embedded_pool && pool_off(p->conf)) {
+		gh_reply_err(r, 404, "not_found", "The embedded user pool is off: "
+		    "this server uses AWS Cognito (idp = cognito); see /config.json.");
 		goto out;
 	}
 
