@@ -25,6 +25,11 @@ port.  Case files get a started Server and use its helpers:
                                  "access_token", "refresh_token"}
     server.variant(**conf)       context manager: another server of the same
                                  kind with changed gatehouse.conf keys
+    server.cognito               with run.py --idp cognito: the server's
+                                 cognito_local.CognitoLocal (cognito-local +
+                                 the Lambda stand-in running the triggers);
+                                 idp() and new_user() then go through it.
+                                 None in the default embedded mode.
     server.cache                 a dict a case file may keep state in
 
 A Response has .status, .headers (an email.message.Message: .get(name),
@@ -53,6 +58,9 @@ CGI = os.path.join(ROOT, "cgi-bin") if BUILD == "release" else \
 BIN = os.path.join(ROOT, "bin") if BUILD == "release" else \
     os.path.join(ROOT, "build", BUILD, "bin")
 SERVE = os.path.join(ROOT, "src", "scripts", "serve.sh")
+# The identity provider in front: "embedded" (the pool at /idp) or "cognito"
+# (cognito-local per server, see cognito_local.py); run.py --idp sets it.
+IDP = os.environ.get("GH_IDP", "embedded")
 
 # Test pages written into the htdocs copy where the built apps have none,
 # so the history-mode fallback can be checked before the frontends exist.
@@ -168,6 +176,18 @@ class Server:
             self.gatehouse("init", "--public-url", self.base)
         if conf_edits:
             edit_conf(self.conf_path, **conf_edits)
+        self.cognito = None
+        # (A variant that sets the identity provider itself gets no stand-in.)
+        if IDP == "cognito" and not any(k == "idp" or k.startswith("cognito_")
+                                        for k in (conf_edits or {})):
+            from cognito_local import CognitoLocal
+            self.cognito = CognitoLocal(self.dir, self.conf_path, BIN, free_port)
+            try:
+                self.cognito.start()
+            except BaseException:
+                self.cognito.stop()
+                raise
+            edit_conf(self.conf_path, **self.cognito.conf_edits())
 
     # --- life cycle ---------------------------------------------------------
     def start(self):
@@ -211,6 +231,8 @@ class Server:
             self.name, timeout, self.log_tail()))
 
     def stop(self):
+        if self.cognito is not None:
+            self.cognito.stop()
         if self.proc is None or self.proc.poll() is not None:
             return
         self.proc.send_signal(signal.SIGTERM)
@@ -357,6 +379,10 @@ class Server:
         h = {"Content-Type": "application/x-amz-json-1.1",
              "X-Amz-Target": "AWSCognitoIdentityProviderService." + op}
         h.update(headers or {})
+        if self.cognito is not None:
+            t0 = time.monotonic()
+            st, data, msg = self.cognito.request("POST", "/", jsonlib.dumps(body), h)
+            return Response(st, "", msg, data, time.monotonic() - t0)
         return self.request("POST", "/idp", body=jsonlib.dumps(body),
                             headers=h)
 
@@ -368,16 +394,21 @@ class Server:
         password = password or "Pw-%d-%d-long!" % (n, os.getpid())
         client = self.conf()["client_id"]
         seen = len(self.mails())
+        seen_log = self.cognito.log_size() if self.cognito else 0
         r = self.idp("SignUp", {"ClientId": client, "Username": email_addr,
                                 "Password": password, "UserAttributes": [
                                     {"Name": "email", "Value": email_addr}]})
         assert r.status == 200, "SignUp: %r" % r
-        text = self.mail_text(self.wait_mail(to=email_addr, after=seen))
-        m = re.search(r"\b(\d{6})\b", text)
-        assert m, "no 6-digit code in the mail: %.300r" % text
+        if self.cognito is not None:	# the code is in cognito-local's log
+            code = self.cognito.wait_code(email_addr, after=seen_log)
+        else:
+            text = self.mail_text(self.wait_mail(to=email_addr, after=seen))
+            m = re.search(r"\b(\d{6})\b", text)
+            assert m, "no 6-digit code in the mail: %.300r" % text
+            code = m.group(1)
         r = self.idp("ConfirmSignUp", {"ClientId": client,
                                        "Username": email_addr,
-                                       "ConfirmationCode": m.group(1)})
+                                       "ConfirmationCode": code})
         assert r.status == 200, "ConfirmSignUp: %r" % r
         if role is not None:
             self.gatehouse("user", "set-role", email_addr, role)

@@ -21,7 +21,10 @@ name), ctx.log (the server log) and ctx.srv (the harness.Server); it prints
 its own ok/FAIL lines and returns an object with .passed and .failed counts.
 
     tests/e2e/run.py [-k SUBSTRING] [--server lighttpd|apache] [--timeout S]
-                     [--keep] [FILE ...]
+                     [--keep] [--idp embedded|cognito] [FILE ...]
+--idp cognito puts cognito-local (with the triggers run by the Lambda
+bootstrap) in front of each server instead of the embedded pool; see
+cognito_local.py.  Cases check harness.IDP / server.cognito for its quirks.
 BUILD=asan uses build/asan/cgi-bin and build/asan/bin.
 """
 
@@ -115,6 +118,8 @@ def main():
     ap.add_argument("--timeout", type=int, default=900)
     ap.add_argument("--keep", action="store_true",
                     help="keep the work directory (logs, var/)")
+    ap.add_argument("--idp", choices=["embedded", "cognito"], default=harness.IDP,
+                    help="identity provider in front (default: $GH_IDP or embedded)")
     ap.add_argument("files", nargs="*")
     args = ap.parse_args()
 
@@ -123,6 +128,7 @@ def main():
         os.path.join(here, f) for f in os.listdir(here)
         if f.startswith("test_") and f.endswith(".py"))
     kinds = args.server or ["lighttpd", "apache"]
+    harness.IDP = args.idp
 
     signal.signal(signal.SIGALRM, on_timeout)
     signal.signal(signal.SIGTERM, on_term)

@@ -57,12 +57,15 @@ class RuntimeAPI:
                 pass
 
             def reply(self, status, body=b"", headers=()):
-                self.send_response(status)
-                for k, v in headers:
-                    self.send_header(k, v)
-                self.send_header("Content-Length", str(len(body)))
-                self.end_headers()
-                self.wfile.write(body)
+                try:
+                    self.send_response(status)
+                    for k, v in headers:
+                        self.send_header(k, v)
+                    self.send_header("Content-Length", str(len(body)))
+                    self.end_headers()
+                    self.wfile.write(body)
+                except OSError:
+                    pass	# the client went away (a bootstrap being stopped)
 
             def do_GET(self):
                 if self.path != PREFIX + "invocation/next":

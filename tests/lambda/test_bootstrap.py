@@ -3,7 +3,8 @@
 (src/tools/lambda-bootstrap.c) against tests/lambda/runtime_api.py.
 
 BOOTSTRAP is the program to test, GATEHOUSE the admin tool (to create a
-throwaway SQLite store).  With --stub the bootstrap was linked with the test
+throwaway SQLite store).  GH_BOOTSTRAP_LD_PATH, if set, is the bootstrap's
+LD_LIBRARY_PATH (tests/suites/lambda.sh: Lambda's, for the unpacked zip).  With --stub the bootstrap was linked with the test
 stub of the triggers (tests/lambda/trigger-stub.c, used only while the tree
 lacks src/lib/trigger.c): the Runtime API loop is checked, not the items.
 Prints one line per case and, last, "N passed, N failed".
@@ -49,6 +50,8 @@ def run_bootstrap(prog, api, env, cwd, timeout=60):
     e = dict(os.environ)
     e.update(env)
     e["AWS_LAMBDA_RUNTIME_API"] = api.address
+    if os.environ.get("GH_BOOTSTRAP_LD_PATH"):	# Lambda's library path
+        e["LD_LIBRARY_PATH"] = os.environ["GH_BOOTSTRAP_LD_PATH"]
     p = subprocess.run([os.path.abspath(prog)], env=e, cwd=cwd, capture_output=True,
                        timeout=timeout)
     return p.returncode, p.stderr.decode(errors="replace")
