@@ -30,6 +30,9 @@ port.  Case files get a started Server and use its helpers:
                                  the Lambda stand-in running the triggers);
                                  idp() and new_user() then go through it.
                                  None in the default embedded mode.
+    server.skip_quirk(name)      in Cognito mode, Skip with the reason for a
+                                 known cognito-local quirk ("wrong_password",
+                                 "global_sign_out", "discovery")
     server.cache                 a dict a case file may keep state in
 
 A Response has .status, .headers (an email.message.Message: .get(name),
@@ -422,6 +425,14 @@ class Server:
         return {"email": email_addr, "password": password,
                 "id_token": ar["IdToken"], "access_token": ar["AccessToken"],
                 "refresh_token": ar.get("RefreshToken", "")}
+
+    def skip_quirk(self, quirk):
+        """In Cognito mode, Skip a case that meets a known difference of
+        cognito-local from AWS Cognito (cognito_local.QUIRKS: "wrong_password",
+        "global_sign_out", "discovery"), giving the reason."""
+        if self.cognito is not None:
+            from cognito_local import QUIRKS
+            raise Skip(QUIRKS[quirk])
 
     def log_lines(self):
         """The JSON lines of the server's log (the programs' request lines)."""
