@@ -5,8 +5,7 @@ cognito-local invokes PreSignUp and PostConfirmation through the Lambda
 Invoke API; the Lambda stand-in hands each event to the real bootstrap
 (bin/lambda-bootstrap), which writes to this server's store.  So a sign-up
 through "Cognito" creates the same User item as one through the embedded
-pool, a refused attribute comes back as Cognito's UserLambdaValidationException,
-and the backends take the stand-in's tokens.
+pool, and a refused attribute comes back as Cognito's UserLambdaValidationException.
 """
 import json
 import os
