@@ -107,11 +107,15 @@ buf_reset(struct buf *b)
 		b->p[0] = '\0';
 }
 
-/* Copies the value of header "name: value" into dst if line is that header. */
+/*
+ * Copies the value of header "name: value" into dst if line is that header;
+ * a value that does not fit leaves dst empty (a cut request id would name
+ * another invocation).
+ */
 static void
 hdr_take(const char *line, size_t len, const char *name, char *dst, size_t dstsz)
 {
-	size_t	nl = strlen(name), n;
+	size_t	nl = strlen(name);
 
 	if (len <= nl || strncasecmp(line, name, nl) != 0 || line[nl] != ':')
 		return;
@@ -122,9 +126,12 @@ hdr_take(const char *line, size_t len, const char *name, char *dst, size_t dstsz
 	while (len > 0 && (line[len - 1] == '\r' || line[len - 1] == '\n' ||
 	    line[len - 1] == ' '))
 		len--;
-	n = len < dstsz - 1 ? len : dstsz - 1;
-	memcpy(dst, line, n);
-	dst[n] = '\0';
+	if (len >= dstsz) {
+		dst[0] = '\0';
+		return;
+	}
+	memcpy(dst, line, len);
+	dst[len] = '\0';
 }
 
 static size_t

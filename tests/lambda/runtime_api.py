@@ -35,8 +35,9 @@ class RuntimeAPI:
     def __init__(self, events=(), deadline_ms=30000, block=False, invoke_api=False,
                  invoke_timeout=10):
         self.queue = queue.Queue()
-        for e in events:
-            self.queue.put((e if isinstance(e, bytes) else json.dumps(e).encode(), None))
+        for e in events:	# an event, or (event, the request id to give it)
+            e, rid = e if isinstance(e, tuple) else (e, None)
+            self.queue.put((e if isinstance(e, bytes) else json.dumps(e).encode(), rid))
         self.block = block
         self.ids = []			# request ids, in order handed out
         self.results = {}		# id -> ("response"|"error", body bytes, headers)

@@ -139,6 +139,15 @@ def main():
         check(item(db, "user-" + bad_role["sub"], "user") is None,
               "the refused PreSignUp wrote nothing")
 
+    # A request id that could not be answered safely: no post, exit.
+    for rid, what in (("../../init/error", "a request id with a path in it"),
+                      ("a" * 200, "an overlong request id")):
+        with RuntimeAPI([(confirm, rid)]) as api:
+            rc, err = run_bootstrap(prog, api, env, work)
+            check(rc == 1 and not api.results and not api.init_errors and
+                  not api.protocol_errors and "Request-Id" in err,
+                  "%s: nothing posted, exit 1 (%r)" % (what, api.protocol_errors))
+
     # Initialisation failure: /runtime/init/error, then exit.
     broken = os.path.join(work, "broken.conf")
     with open(broken, "w") as f:
