@@ -1410,14 +1410,449 @@ gh_pool_initiate_auth(struct gh_pool *p, struct gh_pool_call *c)
 	    "and REFRESH_TOKEN_AUTH.", flow);
 }
 
-/* Step 2 operations follow below. */
+/* --- operations on a signed-in user (AccessToken) ----------------------- */
 
-#define STEP2(fn) enum gh_err fn(struct gh_pool *p, struct gh_pool_call *c) \
-	{ (void)p; return deny(c, GH_PF_INVALID_PARAMETER, "Not implemented yet."); }
-STEP2(gh_pool_get_user)
-STEP2(gh_pool_update_attributes)
-STEP2(gh_pool_change_password)
-STEP2(gh_pool_forgot_password)
-STEP2(gh_pool_confirm_forgot)
-STEP2(gh_pool_global_sign_out)
-STEP2(gh_pool_revoke_token)
+/* Deletes every session of sub: their refresh and access tokens die. */
+static enum gh_err
+sessions_revoke(struct gh_store *s, const char *sub)
+{
+	struct gh_query	 q;
+	struct gh_page	 pg = { NULL, NULL };
+	char		 pk[200], *cursor = NULL;
+	size_t		 i;
+	enum gh_err	 err;
+
+	snprintf(pk, sizeof(pk), "idp-user-%s", sub);
+	do {
+		memset(&q, 0, sizeof(q));
+		q.table = GH_TABLE_MAIN;
+		q.index = GH_INDEX_BASE;
+		q.pk = pk;
+		q.skop = GH_SK_BEGINS;
+		q.sk1 = "session-";
+		q.cursor = cursor;
+		err = gh_store_query(s, &q, &pg);
+		free(cursor);
+		cursor = NULL;
+		if (err != GH_OK)
+			return err;
+		for (i = 0; i < json_object_array_length(pg.items); i++) {
+			const char *sk = gh_json_str(json_object_array_get_idx(pg.items, i), "SK");
+			err = gh_store_delete(s, GH_TABLE_MAIN, pk, sk, NULL, NULL);
+			if (err != GH_OK && err != GH_ERR_NOTFOUND) {
+				gh_page_free(&pg);
+				return err;
+			}
+		}
+		cursor = pg.cursor;
+		pg.cursor = NULL;
+		gh_page_free(&pg);
+	} while (cursor != NULL);
+	return GH_OK;
+}
+
+/*
+ * Verifies the request's AccessToken and that its sign-in is still live
+ * (not signed out, revoked or ended by a password change), and loads the
+ * account and its active profile.
+ */
+static enum gh_err
+access_check(struct gh_pool *p, struct gh_pool_call *c, json_object **acct,
+    json_object **prof)
+{
+	json_object	*claims = NULL, *sess = NULL;
+	const char	*sub, *ojti, *why = NULL;
+	char		 sk[80];
+	enum gh_err	 err;
+
+	*acct = *prof = NULL;
+	err = gh_auth_verify(p->conf, in_str(c, "AccessToken"), "access", &claims, &why);
+	if (err == GH_ERR_EXPIRED)
+		return deny(c, GH_PF_NOT_AUTHORIZED, "Access Token has expired");
+	if (err == GH_ERR_TOKEN)
+		return deny(c, GH_PF_NOT_AUTHORIZED, "Invalid Access Token");
+	if (err != GH_OK)
+		return err;
+	sub = gh_json_str(claims, "sub");
+	ojti = gh_json_str(claims, "origin_jti");
+	if (sub == NULL || ojti == NULL || strlen(ojti) > 64 || strlen(sub) > 64) {
+		err = deny(c, GH_PF_NOT_AUTHORIZED, "Invalid Access Token");
+		goto out;
+	}
+	snprintf(sk, sizeof(sk), "session-%s", ojti);
+	if ((err = get_item(c->store, "idp-user-", sub, sk, &sess)) == GH_ERR_NOTFOUND) {
+		err = deny(c, GH_PF_NOT_AUTHORIZED, "Access Token has been revoked");
+		goto out;
+	}
+	if (err != GH_OK)
+		goto out;
+	if ((err = get_item(c->store, "idp-user-", sub, "account", acct)) != GH_OK) {
+		if (err == GH_ERR_NOTFOUND)
+			err = deny(c, GH_PF_NOT_AUTHORIZED, "User does not exist.");
+		goto out;
+	}
+	if ((err = profile_active(p, c, *acct, prof)) != GH_OK) {
+		json_object_put(*acct);
+		*acct = NULL;
+	}
+out:
+	json_object_put(sess);
+	json_object_put(claims);
+	return err;
+}
+
+/* Profile item attribute <-> user pool attribute. */
+static const char *const prof_map[][2] = {
+	{ "name", "name" }, { "given_name", "given_name" },
+	{ "family_name", "family_name" }, { "phone_number", "phone_number" },
+	{ "gender", "gender" }, { "company", "custom:company" },
+	{ "role", "custom:role" },
+};
+#define NPROF	(sizeof(prof_map) / sizeof(prof_map[0]))
+
+static enum gh_err
+attr_add(json_object *arr, const char *name, const char *value)
+{
+	json_object *e;
+
+	if ((e = json_object_new_object()) == NULL)
+		return GH_ERR_NOMEM;
+	if (gh_json_add_str(e, "Name", name) != GH_OK ||
+	    gh_json_add_str(e, "Value", value) != GH_OK ||
+	    json_object_array_add(arr, e) != 0) {
+		json_object_put(e);
+		return GH_ERR_NOMEM;
+	}
+	return GH_OK;
+}
+
+enum gh_err
+gh_pool_get_user(struct gh_pool *p, struct gh_pool_call *c)
+{
+	json_object	*acct = NULL, *prof = NULL, *out = NULL, *arr = NULL, *mk;
+	const char	*v;
+	size_t		 i;
+	enum gh_err	 err;
+
+	if ((err = access_check(p, c, &acct, &prof)) != GH_OK)
+		return err;
+	err = GH_ERR_NOMEM;
+	if ((out = json_object_new_object()) == NULL ||
+	    (arr = json_object_new_array()) == NULL ||
+	    gh_json_add_str(out, "Username", gh_json_str(acct, "sub")) != GH_OK)
+		goto out;
+	if (attr_add(arr, "sub", gh_json_str(acct, "sub")) != GH_OK ||
+	    attr_add(arr, "email", gh_json_str(acct, "email")) != GH_OK ||
+	    attr_add(arr, "email_verified", "true") != GH_OK)
+		goto out;
+	for (i = 0; i < NPROF; i++)
+		if ((v = gh_json_str(prof, prof_map[i][0])) != NULL &&
+		    attr_add(arr, prof_map[i][1], v) != GH_OK)
+			goto out;
+	if (json_object_object_get_ex(prof, "accepts_marketing", &mk) &&
+	    attr_add(arr, "custom:accepts_marketing",
+	    json_object_get_boolean(mk) ? "true" : "false") != GH_OK)
+		goto out;
+	if (json_object_object_add(out, "UserAttributes", arr) != 0)
+		goto out;
+	arr = NULL;
+	c->out = out;
+	out = NULL;
+	err = GH_OK;
+out:
+	json_object_put(arr);
+	json_object_put(out);
+	json_object_put(prof);
+	json_object_put(acct);
+	return err;
+}
+
+enum gh_err
+gh_pool_update_attributes(struct gh_pool *p, struct gh_pool_call *c)
+{
+	struct gh_update	 u;
+	struct gh_cond		 exists = { GH_COND_EXISTS, 0 };
+	json_object		*acct = NULL, *prof = NULL, *attrs = NULL, *arr = NULL;
+	json_object		*set = NULL, *aset = NULL, *all = NULL, *out = NULL;
+	const char		*v;
+	char			 ts[32], pk[200];
+	size_t			 i;
+	enum gh_err		 err;
+
+	if ((err = access_check(p, c, &acct, &prof)) != GH_OK)
+		return err;
+	json_object_object_get_ex(c->in, "UserAttributes", &arr);
+	if ((err = attrs_parse(c, arr, 1, &attrs)) != GH_OK)
+		goto out;
+	if ((v = gh_json_str(attrs, "email")) != NULL &&
+	    strcasecmp(v, gh_json_str(acct, "email")) != 0) {
+		err = deny(c, GH_PF_INVALID_PARAMETER,
+		    "The e-mail address is the username here and cannot be changed.");
+		goto out;
+	}
+	json_object_object_del(attrs, "email");
+	iso_time(time(NULL), ts, sizeof(ts));
+	err = GH_ERR_NOMEM;
+	if ((set = json_object_new_object()) == NULL ||
+	    gh_json_add_str(set, "updated_at", ts) != GH_OK)
+		goto out;
+	for (i = 0; i < NPROF; i++)
+		if ((v = gh_json_str(attrs, prof_map[i][1])) != NULL &&
+		    gh_json_add_str(set, prof_map[i][0], v) != GH_OK)
+			goto out;
+	if ((v = gh_json_str(attrs, "custom:accepts_marketing")) != NULL &&
+	    json_object_object_add(set, "accepts_marketing",
+	    json_object_new_boolean(strcmp(v, "true") == 0)) != 0)
+		goto out;
+	/* The profile (what every backend reads), then the account's copy. */
+	memset(&u, 0, sizeof(u));
+	u.set = set;
+	snprintf(pk, sizeof(pk), "user-%s", gh_json_str(acct, "sub"));
+	if ((err = gh_store_update(c->store, GH_TABLE_MAIN, pk, "user", &u, &exists,
+	    NULL)) != GH_OK)
+		goto out;
+	err = GH_ERR_NOMEM;
+	if (!json_object_object_get_ex(acct, "attributes", &all) ||
+	    json_object_deep_copy(all, &all, NULL) != 0)
+		all = json_object_new_object();
+	if (all == NULL)
+		goto out;
+	json_object_object_foreach(attrs, k, val)
+		json_object_object_add(all, k, json_object_get(val));
+	if ((aset = json_object_new_object()) == NULL ||
+	    json_object_object_add(aset, "attributes", all) != 0)
+		goto out;
+	all = NULL;
+	gh_json_add_str(aset, "updated_at", ts);
+	if ((err = account_set(c->store, gh_json_str(acct, "sub"), aset, NULL)) != GH_OK)
+		goto out;
+	err = GH_ERR_NOMEM;
+	if ((out = json_object_new_object()) == NULL ||
+	    json_object_object_add(out, "CodeDeliveryDetailsList",
+	    json_object_new_array()) != 0)
+		goto out;
+	c->out = out;
+	out = NULL;
+	err = GH_OK;
+out:
+	json_object_put(out);
+	json_object_put(all);
+	json_object_put(aset);
+	json_object_put(set);
+	json_object_put(attrs);
+	json_object_put(prof);
+	json_object_put(acct);
+	return err;
+}
+
+/* Stores a new password hash and ends every sign-in of the account. */
+static enum gh_err
+password_set(struct gh_pool *p, struct gh_pool_call *c, json_object *acct,
+    const char *pw)
+{
+	json_object	*set = NULL;
+	char		*phc = NULL, ts[32];
+	enum gh_err	 err;
+
+	iso_time(time(NULL), ts, sizeof(ts));
+	if ((err = gh_password_hash(pw, &p->params, &phc)) != GH_OK)
+		return err;
+	err = GH_ERR_NOMEM;
+	if ((set = json_object_new_object()) == NULL ||
+	    gh_json_add_str(set, "password", phc) != GH_OK ||
+	    gh_json_add_str(set, "updated_at", ts) != GH_OK)
+		goto out;
+	if ((err = account_set(c->store, gh_json_str(acct, "sub"), set, NULL)) != GH_OK)
+		goto out;
+	err = sessions_revoke(c->store, gh_json_str(acct, "sub"));
+out:
+	memset(phc, 0, strlen(phc));
+	free(phc);
+	json_object_put(set);
+	return err;
+}
+
+enum gh_err
+gh_pool_change_password(struct gh_pool *p, struct gh_pool_call *c)
+{
+	json_object	*acct = NULL, *prof = NULL;
+	const char	*prev = in_str(c, "PreviousPassword");
+	const char	*next = in_str(c, "ProposedPassword"), *email;
+	int64_t		 fails = 0;
+	long		 left = 0;
+	enum gh_err	 err;
+
+	if ((err = ip_check(p, c)) != GH_OK ||
+	    (err = access_check(p, c, &acct, &prof)) != GH_OK)
+		return err;
+	email = gh_json_str(acct, "email");
+	if ((err = lock_get(c->store, email, &left, &fails)) != GH_OK)
+		goto out;
+	if (left > 0) {
+		err = deny(c, GH_PF_NOT_AUTHORIZED, "%s", LOCKED);
+		goto out;
+	}
+	err = gh_password_verify(prev != NULL ? prev : "", gh_json_str(acct, "password") ?
+	    gh_json_str(acct, "password") : "", &p->params, NULL);
+	if (err == GH_ERR_DENIED || err == GH_ERR_INVAL) {
+		err = login_failed(p, c, email);
+		goto out;
+	}
+	if (err != GH_OK)
+		goto out;
+	if (fails > 0 && (err = lock_clear(c->store, email)) != GH_OK)
+		goto out;
+	if ((err = password_policy(p, c, next, email)) != GH_OK ||
+	    (err = password_set(p, c, acct, next)) != GH_OK)
+		goto out;
+	if ((c->out = json_object_new_object()) == NULL)
+		err = GH_ERR_NOMEM;
+out:
+	json_object_put(prof);
+	json_object_put(acct);
+	return err;
+}
+
+enum gh_err
+gh_pool_global_sign_out(struct gh_pool *p, struct gh_pool_call *c)
+{
+	json_object	*acct = NULL, *prof = NULL;
+	enum gh_err	 err;
+
+	if ((err = access_check(p, c, &acct, &prof)) != GH_OK)
+		return err;
+	if ((err = sessions_revoke(c->store, gh_json_str(acct, "sub"))) == GH_OK &&
+	    (c->out = json_object_new_object()) == NULL)
+		err = GH_ERR_NOMEM;
+	json_object_put(prof);
+	json_object_put(acct);
+	return err;
+}
+
+/* --- ForgotPassword, ConfirmForgotPassword ------------------------------------ */
+
+enum gh_err
+gh_pool_forgot_password(struct gh_pool *p, struct gh_pool_call *c)
+{
+	json_object	*acct = NULL;
+	const char	*st;
+	char		 email[256];
+	enum gh_err	 err;
+
+	if ((err = client_check(p, c)) != GH_OK)
+		return err;
+	if (!norm_username(in_str(c, "Username"), email, sizeof(email)))
+		return deny(c, GH_PF_INVALID_PARAMETER, "Username should be an email.");
+	if ((err = account_load(c->store, email, &acct)) == GH_ERR_NOTFOUND)
+		return reply_delivery(c, email);	/* no enumeration */
+	if (err != GH_OK)
+		return err;
+	st = gh_json_str(acct, "status");
+	/* Only a confirmed address gets a reset code; the answer is the same. */
+	if (st != NULL && strcmp(st, "CONFIRMED") == 0 &&
+	    (err = code_issue(p, c, gh_json_str(acct, "sub"), email, "reset")) != GH_OK)
+		goto out;
+	err = reply_delivery(c, email);
+out:
+	json_object_put(acct);
+	return err;
+}
+
+enum gh_err
+gh_pool_confirm_forgot(struct gh_pool *p, struct gh_pool_call *c)
+{
+	json_object	*acct = NULL, *ev = NULL, *res = NULL, *none = NULL;
+	const char	*pw = in_str(c, "Password"), *sub;
+	char		 email[256], msg[256];
+	int64_t		 version = 0;
+	enum gh_err	 err;
+
+	if ((err = client_check(p, c)) != GH_OK ||
+	    (err = ip_check(p, c)) != GH_OK)
+		return err;
+	if (!norm_username(in_str(c, "Username"), email, sizeof(email)) ||
+	    (err = account_load(c->store, email, &acct)) == GH_ERR_NOTFOUND) {
+		if ((err = ip_fail(p, c)) != GH_OK)
+			return err;
+		return deny(c, GH_PF_CODE_MISMATCH,
+		    "Invalid verification code provided, please try again.");
+	}
+	if (err != GH_OK)
+		return err;
+	sub = gh_json_str(acct, "sub");
+	if ((err = password_policy(p, c, pw, email)) != GH_OK ||
+	    (err = code_check(p, c, sub, "reset", in_str(c, "ConfirmationCode"),
+	    &version)) != GH_OK ||
+	    (err = code_consume(c, sub, "reset", version)) != GH_OK ||
+	    (err = password_set(p, c, acct, pw)) != GH_OK ||
+	    (err = lock_clear(c->store, email)) != GH_OK)
+		goto out;
+	/* The trigger Cognito calls here (a no-op for this pool's seeds). */
+	if ((none = json_object_new_object()) == NULL ||
+	    (ev = event_new(p, "PostConfirmation_ConfirmForgotPassword", sub,
+	    none, in_obj(c->in, "ClientMetadata"))) == NULL) {
+		err = GH_ERR_NOMEM;
+		goto out;
+	}
+	if ((err = gh_trigger_run(p->conf, c->store, ev, &res, msg,
+	    sizeof(msg))) != GH_OK) {
+		if (err == GH_ERR_DENIED || err == GH_ERR_INVAL)
+			err = deny(c, GH_PF_LAMBDA_VALIDATION,
+			    "PostConfirmation failed with error %s", msg);
+		goto out;
+	}
+	if ((c->out = json_object_new_object()) == NULL)
+		err = GH_ERR_NOMEM;
+out:
+	json_object_put(res);
+	json_object_put(ev);
+	json_object_put(none);
+	json_object_put(acct);
+	return err;
+}
+
+/* --- RevokeToken ------------------------------------------------------------ */
+
+enum gh_err
+gh_pool_revoke_token(struct gh_pool *p, struct gh_pool_call *c)
+{
+	json_object	*sess = NULL;
+	char		 sub[GH_UUID_LEN], ojti[GH_UUID_LEN], hash[GH_SHA256_HEX_LEN];
+	char		 sk[64], pk[200];
+	const char	*tok = in_str(c, "Token"), *stored, *client;
+	enum gh_err	 err;
+
+	if ((err = client_check(p, c)) != GH_OK)
+		return err;
+	if (tok != NULL && strchr(tok, '.') != NULL)
+		return deny(c, GH_PF_UNSUPPORTED_TOKEN,
+		    "Only refresh tokens can be revoked.");
+	if (!refresh_parse(tok, sub, ojti, hash))
+		goto done;	/* not a live token of ours: nothing to revoke */
+	snprintf(sk, sizeof(sk), "session-%s", ojti);
+	snprintf(pk, sizeof(pk), "idp-user-%s", sub);
+	err = gh_store_get(c->store, GH_TABLE_MAIN, pk, sk, &sess);
+	if (err == GH_ERR_NOTFOUND)
+		goto done;
+	if (err != GH_OK)
+		return err;
+	stored = gh_json_str(sess, "refresh_hash");
+	client = gh_json_str(sess, "client_id");
+	if (stored != NULL && gh_ct_streq(stored, hash)) {
+		if (client == NULL || strcmp(client, in_str(c, "ClientId")) != 0) {
+			json_object_put(sess);
+			return deny(c, GH_PF_INVALID_PARAMETER,
+			    "The token was not issued to this client.");
+		}
+		err = gh_store_delete(c->store, GH_TABLE_MAIN, pk, sk, NULL, NULL);
+		if (err != GH_OK && err != GH_ERR_NOTFOUND) {
+			json_object_put(sess);
+			return err;
+		}
+	}
+	json_object_put(sess);
+done:
+	if ((c->out = json_object_new_object()) == NULL)
+		return GH_ERR_NOMEM;
+	return GH_OK;
+}

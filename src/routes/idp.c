@@ -73,7 +73,7 @@ static const struct gh_field f_update_attributes[] = {
 	{ "ClientMetadata", GH_SRC_BODY, gh_valid_object, 0 },
 };
 static const struct gh_field f_change_password[] = {
-	{ "PreviousPassword", GH_SRC_BODY, gh_valid_string, 0 },
+	{ "PreviousPassword", GH_SRC_BODY, gh_valid_string, 1 },
 	{ "ProposedPassword", GH_SRC_BODY, gh_valid_string, 1 },
 	{ "AccessToken", GH_SRC_BODY, gh_valid_token, 1 },
 };

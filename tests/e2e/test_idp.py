@@ -315,3 +315,195 @@ def test_wellknown(server):
     assert any(k["kid"] == h["kid"] and k["kty"] == "RSA" for k in keys), keys
     assert server.get("/idp/other_pool/.well-known/jwks.json").status == 404
     assert server.get("/idp/%s/.well-known/nope" % pool).status == 404
+
+
+# --- signed-in operations -------------------------------------------------
+
+def get_user(server, access):
+    return server.idp("GetUser", {"AccessToken": access})
+
+
+def attrs_of(r):
+    return {a["Name"]: a["Value"] for a in r.json()["UserAttributes"]}
+
+
+def test_get_and_update_user(server):
+    u = server.cache["u"]
+    r = get_user(server, u["access_token"])
+    assert r.status == 200, r
+    a = attrs_of(r)
+    _, idc = claims(u["id_token"])
+    assert r.json()["Username"] == idc["cognito:username"], r.json()
+    assert a["email"] == u["email"] and a["sub"] == idc["sub"], a
+    assert a["custom:role"] == "customer" and a["email_verified"] == "true", a
+    r = server.idp("UpdateUserAttributes", {"AccessToken": u["access_token"], "UserAttributes": [
+        {"Name": "name", "Value": "Zoe Q"}, {"Name": "custom:company", "Value": "Acme"},
+        {"Name": "phone_number", "Value": "+14155550123"},
+        {"Name": "custom:accepts_marketing", "Value": "true"}]})
+    assert r.status == 200 and r.json() == {"CodeDeliveryDetailsList": []}, r
+    a = attrs_of(get_user(server, u["access_token"]))
+    assert a["name"] == "Zoe Q" and a["custom:company"] == "Acme", a
+    assert a["phone_number"] == "+14155550123" and a["custom:accepts_marketing"] == "true", a
+    # The User item follows (the next id token carries the stored profile).
+    r = login(server, u["email"], u["password"])
+    _, idc = claims(r.json()["AuthenticationResult"]["IdToken"])
+    assert idc["custom:company"] == "Acme" and idc["name"] == "Zoe Q", idc
+
+
+def test_update_refusals(server):
+    u = server.cache["u"]
+    r = server.idp("UpdateUserAttributes", {"AccessToken": u["access_token"],
+                                            "UserAttributes": [{"Name": "custom:role", "Value": "admin"}]})
+    err(r, "NotAuthorizedException")
+    r = server.idp("UpdateUserAttributes", {"AccessToken": u["access_token"],
+                                            "UserAttributes": [{"Name": "custom:role", "Value": "partner"}]})
+    err(r, "NotAuthorizedException")
+    assert attrs_of(get_user(server, u["access_token"]))["custom:role"] == "customer"
+    r = server.idp("UpdateUserAttributes", {"AccessToken": u["access_token"],
+                                            "UserAttributes": [{"Name": "phone_number", "Value": "12"}]})
+    err(r, "InvalidParameterException")
+    r = server.idp("UpdateUserAttributes", {"AccessToken": u["access_token"],
+                                            "UserAttributes": [{"Name": "email", "Value": "x@example.org"}]})
+    err(r, "InvalidParameterException")
+
+
+def test_bad_access_tokens(server):
+    u = server.cache["u"]
+    err(get_user(server, "not.a.token"), "NotAuthorizedException")
+    err(get_user(server, u["id_token"]), "NotAuthorizedException")  # id, not access
+    h, p, s = u["access_token"].split(".")
+    pay = b64json(p)
+    pay["sub"] = "00000000-0000-4000-8000-000000000000"
+    forged = h + "." + base64.urlsafe_b64encode(json.dumps(pay).encode()).decode().rstrip("=") + "." + s
+    err(get_user(server, forged), "NotAuthorizedException")
+    err(server.idp("GetUser", {}), "InvalidParameterException")
+
+
+def test_global_sign_out(server):
+    u = server.new_user()
+    other = login(server, u["email"], u["password"]).json()["AuthenticationResult"]
+    assert get_user(server, u["access_token"]).status == 200
+    r = server.idp("GlobalSignOut", {"AccessToken": u["access_token"]})
+    assert r.status == 200 and r.json() == {}, r
+    for tok in (u["access_token"], other["AccessToken"]):
+        j = err(get_user(server, tok), "NotAuthorizedException")
+        assert "revoked" in j["message"], j
+    for rt in (u["refresh_token"], other["RefreshToken"]):
+        r = server.idp("InitiateAuth", {"ClientId": client(server), "AuthFlow": "REFRESH_TOKEN_AUTH",
+                                        "AuthParameters": {"REFRESH_TOKEN": rt}})
+        err(r, "NotAuthorizedException")
+    # A new sign-in works again.
+    r = login(server, u["email"], u["password"])
+    assert r.status == 200, r
+    assert get_user(server, r.json()["AuthenticationResult"]["AccessToken"]).status == 200
+
+
+def test_revoke_token(server):
+    u = server.new_user()
+    r = server.idp("RevokeToken", {"ClientId": client(server), "Token": u["access_token"]})
+    err(r, "UnsupportedTokenTypeException")
+    r = server.idp("RevokeToken", {"ClientId": "other", "Token": u["refresh_token"]})
+    err(r, "ResourceNotFoundException")
+    r = server.idp("RevokeToken", {"ClientId": client(server), "Token": u["refresh_token"]})
+    assert r.status == 200 and r.json() == {}, r
+    r = server.idp("InitiateAuth", {"ClientId": client(server), "AuthFlow": "REFRESH_TOKEN_AUTH",
+                                    "AuthParameters": {"REFRESH_TOKEN": u["refresh_token"]}})
+    err(r, "NotAuthorizedException")
+    err(get_user(server, u["access_token"]), "NotAuthorizedException")
+    # Revoking again is fine (nothing left to revoke).
+    r = server.idp("RevokeToken", {"ClientId": client(server), "Token": u["refresh_token"]})
+    assert r.status == 200, r
+
+
+def test_change_password(server):
+    u = server.new_user()
+    r = server.idp("ChangePassword", {"AccessToken": u["access_token"],
+                                      "PreviousPassword": "Wrong-old-pw-1",
+                                      "ProposedPassword": "Another-Good-Pw-7"})
+    j = err(r, "NotAuthorizedException")
+    assert j["message"] == "Incorrect username or password.", j
+    r = server.idp("ChangePassword", {"AccessToken": u["access_token"],
+                                      "PreviousPassword": u["password"],
+                                      "ProposedPassword": "iloveyou"})
+    err(r, "InvalidPasswordException")
+    r = server.idp("ChangePassword", {"AccessToken": u["access_token"],
+                                      "PreviousPassword": u["password"],
+                                      "ProposedPassword": "Another-Good-Pw-7"})
+    assert r.status == 200 and r.json() == {}, r
+    err(login(server, u["email"], u["password"]), "NotAuthorizedException")
+    assert login(server, u["email"], "Another-Good-Pw-7").status == 200
+    # Every earlier sign-in ended.
+    err(get_user(server, u["access_token"]), "NotAuthorizedException")
+    r = server.idp("InitiateAuth", {"ClientId": client(server), "AuthFlow": "REFRESH_TOKEN_AUTH",
+                                    "AuthParameters": {"REFRESH_TOKEN": u["refresh_token"]}})
+    err(r, "NotAuthorizedException")
+
+
+def test_forgot_password(server):
+    u = server.new_user()
+    seen = len(server.mails())
+    r = server.idp("ForgotPassword", {"ClientId": client(server), "Username": u["email"]})
+    assert r.status == 200, r
+    d = r.json()["CodeDeliveryDetails"]
+    assert d["DeliveryMedium"] == "EMAIL", d
+    msg = server.wait_mail(to=u["email"], after=seen)
+    assert "reset" in str(msg["Subject"]).lower(), msg["Subject"]
+    code = code_from(server, u["email"], seen)
+    # Unknown users get the same answer (and no mail).
+    n = len(server.mails())
+    r = server.idp("ForgotPassword", {"ClientId": client(server), "Username": "ghost@example.com"})
+    assert r.status == 200 and "CodeDeliveryDetails" in r.json(), r
+    time.sleep(0.2)
+    assert len(server.mails()) == n
+    base = {"ClientId": client(server), "Username": u["email"]}
+    r = server.idp("ConfirmForgotPassword", dict(base, ConfirmationCode=code, Password="abc"))
+    err(r, "InvalidPasswordException")
+    wrong = "%06d" % ((int(code) + 1) % 1000000)
+    r = server.idp("ConfirmForgotPassword", dict(base, ConfirmationCode=wrong, Password="Reset-Pw-Good-9"))
+    err(r, "CodeMismatchException")
+    r = server.idp("ConfirmForgotPassword", dict(base, Username="ghost@example.com",
+                                                 ConfirmationCode=code, Password="Reset-Pw-Good-9"))
+    err(r, "CodeMismatchException")
+    r = server.idp("ConfirmForgotPassword", dict(base, ConfirmationCode=code, Password="Reset-Pw-Good-9"))
+    assert r.status == 200 and r.json() == {}, r
+    # Single use.
+    r = server.idp("ConfirmForgotPassword", dict(base, ConfirmationCode=code, Password="Reset-Pw-Good-10"))
+    err(r, "ExpiredCodeException")
+    assert login(server, u["email"], "Reset-Pw-Good-9").status == 200
+    err(login(server, u["email"], u["password"]), "NotAuthorizedException")
+    err(get_user(server, u["access_token"]), "NotAuthorizedException")
+
+
+def test_cors_preflight(server):
+    origin = "http://app.example.test"
+    with server.variant(cors_origins=origin) as v:
+        r = v.request("OPTIONS", "/idp", headers={
+            "Origin": origin, "Access-Control-Request-Method": "POST",
+            "Access-Control-Request-Headers": "content-type,x-amz-target,x-amz-user-agent"})
+        assert r.status in (200, 204), r
+        assert r.headers.get("Access-Control-Allow-Origin") == origin, r.headers
+        allowed = r.headers.get("Access-Control-Allow-Headers", "").lower()
+        for h in ("content-type", "x-amz-target", "x-amz-user-agent", "cache-control",
+                  "amz-sdk-invocation-id", "amz-sdk-request"):
+            assert h in allowed, (h, allowed)
+        assert "POST" in r.headers.get("Access-Control-Allow-Methods", ""), r.headers
+        r = v.idp("GetUser", {"AccessToken": "x"}, headers={"Origin": origin})
+        assert r.headers.get("Access-Control-Allow-Origin") == origin, r.headers
+        r = v.idp("GetUser", {"AccessToken": "x"}, headers={"Origin": "http://evil.test"})
+        assert r.headers.get("Access-Control-Allow-Origin") is None, r.headers
+        assert r.headers.get("Access-Control-Allow-Origin") != "*"
+
+
+def test_ip_throttle(server):
+    with server.variant(throttle_ip_limit="3", throttle_ip_window="300") as v:
+        cid = v.conf()["client_id"]
+        def attempt(i):
+            return v.idp("InitiateAuth", {"ClientId": cid, "AuthFlow": "USER_PASSWORD_AUTH",
+                                          "AuthParameters": {"USERNAME": "t%d@example.com" % i,
+                                                             "PASSWORD": "Wrong-pw-123"}})
+        for i in range(3):
+            err(attempt(i), "NotAuthorizedException")
+        err(attempt(9), "TooManyRequestsException", status=429)
+        r = v.idp("ConfirmSignUp", {"ClientId": cid, "Username": "t1@example.com",
+                                    "ConfirmationCode": "123456"})
+        err(r, "TooManyRequestsException", status=429)
