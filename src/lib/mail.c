@@ -198,6 +198,8 @@ send_smtp(const struct gh_conf *conf, const char *to, const char *msg,
 	/* smtp:// upgrades with STARTTLS and fails without it, unless told not. */
 	if (strncmp(url, "smtp://", 7) == 0 && gh_conf_bool(conf, GH_CONF_SMTP_STARTTLS))
 		curl_easy_setopt(c, CURLOPT_USE_SSL, (long)CURLUSESSL_ALL);
+	if (*gh_conf_str(conf, GH_CONF_SMTP_CA_FILE) != '\0')
+		curl_easy_setopt(c, CURLOPT_CAINFO, gh_conf_str(conf, GH_CONF_SMTP_CA_FILE));
 	if (*user != '\0') {
 		curl_easy_setopt(c, CURLOPT_USERNAME, user);
 		curl_easy_setopt(c, CURLOPT_PASSWORD,
