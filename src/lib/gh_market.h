@@ -17,8 +17,8 @@
  *                user-{sub} / openapp  (put with "not exists": one open
  *                application per user, whatever the concurrency)
  *   Order (Orders table)
- *                user-{sub} / order-{order_id}, order_id = 17-digit UTC
- *                time to the millisecond + "-" + 16 hex: sorts by time.
+ *                user-{sub} / order-{order_id}, order_id = 20-digit UTC
+ *                time to the microsecond + "-" + 16 hex: sorts by time.
  *
  * Money is integer minor units of one ISO-4217-shaped currency code, never a
  * float.  Ownership: functions returning json objects give the caller a new
@@ -45,7 +45,7 @@ struct gh_query;
 #define GH_MARKET_PAGE_DEFAULT	20		/* list items without ?limit */
 #define GH_MARKET_TS_LEN	32		/* ISO 8601 with milliseconds */
 #define GH_MARKET_ID_LEN	33		/* 32 hex + NUL */
-#define GH_MARKET_SEQ_ID_LEN	35		/* 17 digits - 16 hex + NUL */
+#define GH_MARKET_SEQ_ID_LEN	38		/* 20 digits - 16 hex + NUL */
 #define GH_MARKET_DEMO_PARTNER	"demo-partner"	/* owns the demo catalog */
 
 /* Solution life cycle (README "Marketplace API"). */
@@ -81,7 +81,7 @@ int		 gh_market_sol_move(enum gh_sol_status from, enum gh_sol_status to,
 void		 gh_market_now(char out[GH_MARKET_TS_LEN]);
 /* 128 random bits as 32 lower-case hex characters. */
 enum gh_err	 gh_market_new_id(char out[GH_MARKET_ID_LEN]);
-/* An id that sorts by creation time: "20261201191452123-<16 hex>". */
+/* An id that sorts by creation time: "20261201191452123456-<16 hex>". */
 enum gh_err	 gh_market_new_seq_id(char out[GH_MARKET_SEQ_ID_LEN]);
 
 /*

@@ -92,8 +92,8 @@ gh_market_new_seq_id(char out[GH_MARKET_SEQ_ID_LEN])
 	gettimeofday(&tv, NULL);
 	gmtime_r(&tv.tv_sec, &tm);
 	strftime(ts, sizeof(ts), "%Y%m%d%H%M%S", &tm);
-	snprintf(out, GH_MARKET_SEQ_ID_LEN, "%.14s%03u-%.16s", ts,
-	    (unsigned)(tv.tv_usec / 1000) % 1000u, hex);
+	snprintf(out, GH_MARKET_SEQ_ID_LEN, "%.14s%06u-%.16s", ts,
+	    (unsigned)tv.tv_usec % 1000000u, hex);
 	return GH_OK;
 }
 
