@@ -126,8 +126,8 @@ apply(struct gh_req *r)
 	enum gh_err	 err;
 
 	if (gh_req_role(r) != GH_ROLE_CUSTOMER) {
-		gh_reply_err(r, 409, "already_partner", "You are already a %s.",
-		    gh_role_names[gh_req_role(r)]);
+		gh_reply_err(r, 409, "already_partner", gh_req_role(r) == GH_ROLE_ADMIN ?
+		    "Admins do not need to apply." : "You are already a partner.");
 		return;
 	}
 	if (gh_req_field(r, F_DETAILS)->len == 0) {
