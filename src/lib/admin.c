@@ -194,27 +194,10 @@ gh_admin_seed_demo(const struct gh_conf *c, struct gh_store *s)
 static enum gh_err
 user_by_email(struct gh_store *s, const char *email, json_object **out)
 {
-	struct gh_query	 q;
-	struct gh_page	 page = { NULL, NULL };
-	char		 pk[320];
-	enum gh_err	 err;
+	char pk[320];
 
-	memset(&q, 0, sizeof(q));
 	snprintf(pk, sizeof(pk), "email-%s", email);
-	q.table = GH_TABLE_MAIN;
-	q.index = GH_INDEX_GSI1;
-	q.pk = pk;
-	q.skop = GH_SK_EQ;
-	q.sk1 = "user";
-	q.limit = 1;
-	if ((err = gh_store_query(s, &q, &page)) != GH_OK)
-		return err;
-	if (json_object_array_length(page.items) == 0)
-		err = GH_ERR_NOTFOUND;
-	else
-		*out = json_object_get(json_object_array_get_idx(page.items, 0));
-	gh_page_free(&page);
-	return err;
+	return gh_market_find_one(s, GH_INDEX_GSI1, pk, "user", 0, out);
 }
 
 enum gh_err

@@ -34,9 +34,7 @@
 
 #include "gh_err.h"
 #include "gh_http.h"
-
-struct gh_store;
-struct gh_query;
+#include "gh_store.h"
 
 #define GH_MARKET_PRICE_MAX	99999999999LL	/* minor units, one solution */
 #define GH_MARKET_AMOUNT_MAX	(1LL << 53)	/* an order's total (JSON-safe) */
@@ -139,6 +137,19 @@ size_t		 gh_market_lines(json_object *items, struct gh_order_line *lines);
 void		 gh_market_reply_page(struct gh_req *r, struct gh_query *q,
 		    const char *cursor, int64_t limit,
 		    int (*keep)(json_object *item, void *arg), void *arg);
+
+/*
+ * The first live item of index idx with partition pk and sort key sk
+ * (an index lookup of a unique key, such as an e-mail or an application
+ * id); *out owned.  With consistent, the item is then read again from the
+ * base table by its PK/SK (the index may lag on DynamoDB).
+ * GH_ERR_NOTFOUND if there is none.
+ */
+enum gh_err	 gh_market_find_one(struct gh_store *s, enum gh_index idx,
+		    const char *pk, const char *sk, int consistent, json_object **out);
+
+/* Replies status with the public view of item (borrowed), or a 500. */
+void		 gh_market_reply_view(struct gh_req *r, int status, json_object *item);
 
 /* Creates or refreshes the demo catalog: a few published solutions owned by
  * GH_MARKET_DEMO_PARTNER (which has no pool account, hence no password). */

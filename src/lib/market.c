@@ -411,6 +411,47 @@ nomem:
 	gh_reply_fail(r, GH_ERR_NOMEM, "list reply");
 }
 
+enum gh_err
+gh_market_find_one(struct gh_store *s, enum gh_index idx, const char *pk,
+    const char *sk, int consistent, json_object **out)
+{
+	struct gh_query	 q;
+	struct gh_page	 page = { NULL, NULL };
+	json_object	*it;
+	enum gh_err	 err;
+
+	memset(&q, 0, sizeof(q));
+	q.table = GH_TABLE_MAIN;
+	q.index = idx;
+	q.pk = pk;
+	q.skop = GH_SK_EQ;
+	q.sk1 = sk;
+	q.limit = 1;
+	if ((err = gh_store_query(s, &q, &page)) != GH_OK)
+		return err;
+	if (json_object_array_length(page.items) == 0)
+		err = GH_ERR_NOTFOUND;
+	else if (consistent) {
+		it = json_object_array_get_idx(page.items, 0);
+		err = gh_store_get(s, GH_TABLE_MAIN, gh_json_str(it, "PK"),
+		    gh_json_str(it, "SK"), out);
+	} else
+		*out = json_object_get(json_object_array_get_idx(page.items, 0));
+	gh_page_free(&page);
+	return err;
+}
+
+void
+gh_market_reply_view(struct gh_req *r, int status, json_object *item)
+{
+	json_object *v = gh_market_view(item);
+
+	if (v == NULL)
+		gh_reply_fail(r, GH_ERR_NOMEM, "view");
+	else
+		gh_reply(r, status, v);
+}
+
 /* The demo catalog: fixed ids, so seeding again refreshes rather than adds. */
 static const struct {
 	const char	*id, *name, *description, *category, *currency;

@@ -57,35 +57,6 @@ list(struct gh_req *r)
 	    gh_req_field(r, Q_LIMIT)->num, NULL, NULL);
 }
 
-/* The stored application app_id (by-id index, then a consistent read). */
-static enum gh_err
-find(struct gh_store *s, const char *id, json_object **out)
-{
-	struct gh_query	 q = { 0 };
-	struct gh_page	 page = { NULL, NULL };
-	json_object	*it;
-	char		 pk[GH_STORE_KEY_MAX];
-	enum gh_err	 err;
-
-	snprintf(pk, sizeof(pk), "partnerapp-%s", id);
-	q.table = GH_TABLE_MAIN;
-	q.index = GH_INDEX_GSI1;
-	q.pk = pk;
-	q.skop = GH_SK_EQ;
-	q.sk1 = "partnerapp";
-	q.limit = 1;
-	if ((err = gh_store_query(s, &q, &page)) != GH_OK)
-		return err;
-	if (json_object_array_length(page.items) == 0)
-		err = GH_ERR_NOTFOUND;
-	else {
-		it = json_object_array_get_idx(page.items, 0);
-		err = gh_store_get(s, GH_TABLE_MAIN, gh_json_str(it, "PK"),
-		    gh_json_str(it, "SK"), out);
-	}
-	gh_page_free(&page);
-	return err;
-}
 
 /* Releases the user's open-application guard if it is app_id's. */
 static enum gh_err
@@ -121,12 +92,13 @@ decide(struct gh_req *r)
 {
 	struct gh_store	*s = gh_req_store(r);
 	const char	*want = gh_req_field(r, F_STATUS)->str, *cur, *user;
-	json_object	*app = NULL, *v;
+	json_object	*app = NULL;
 	struct gh_cond	 cond = { GH_COND_VERSION, 0 };
-	char		 ts[GH_MARKET_TS_LEN], what[64];
+	char		 ts[GH_MARKET_TS_LEN], what[64], pk[GH_STORE_KEY_MAX];
 	enum gh_err	 err;
 
-	err = find(s, gh_req_param(r), &app);
+	snprintf(pk, sizeof(pk), "partnerapp-%s", gh_req_param(r));
+	err = gh_market_find_one(s, GH_INDEX_GSI1, pk, "partnerapp", 1, &app);
 	if (err == GH_ERR_NOTFOUND) {
 		gh_reply_err(r, 404, "not_found", "No such application.");
 		goto out;
@@ -182,11 +154,7 @@ decide(struct gh_req *r)
 		gh_reply_fail(r, err, "release guard");
 		goto out;
 	}
-	if ((v = gh_market_view(app)) == NULL) {
-		gh_reply_fail(r, GH_ERR_NOMEM, "application view");
-		goto out;
-	}
-	gh_reply(r, 200, v);
+	gh_market_reply_view(r, 200, app);
 out:
 	json_object_put(app);
 }

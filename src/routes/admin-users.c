@@ -77,7 +77,7 @@ edit(struct gh_req *r)
 	struct gh_store	*s = gh_req_store(r);
 	const char	*role = gh_req_field(r, F_ROLE)->str;
 	const char	*status = gh_req_field(r, F_STATUS)->str, *cur;
-	json_object	*user = NULL, *v;
+	json_object	*user = NULL;
 	char		 pk[GH_STORE_KEY_MAX], what[200];
 	enum gh_err	 err;
 
@@ -117,11 +117,7 @@ edit(struct gh_req *r)
 	gh_log_note(r, "actor", gh_req_sub(r));
 	gh_log_note(r, "action", what);
 	gh_log_note(r, "target", gh_req_param(r));
-	if ((v = gh_market_view(user)) == NULL) {
-		gh_reply_fail(r, GH_ERR_NOMEM, "user view");
-		goto out;
-	}
-	gh_reply(r, 200, v);
+	gh_market_reply_view(r, 200, user);
 out:
 	json_object_put(user);
 }

@@ -60,7 +60,7 @@ place(struct gh_req *r)
 	char			 pks[GH_MARKET_LINES_MAX][200], pk[GH_STORE_KEY_MAX];
 	char			 id[GH_MARKET_SEQ_ID_LEN], sk[64], ts[GH_MARKET_TS_LEN];
 	struct gh_cond		 cond = { GH_COND_NOT_EXISTS, 0 };
-	json_object		*sols = NULL, *details = NULL, *order = NULL, *view;
+	json_object		*sols = NULL, *details = NULL, *order = NULL;
 	size_t			 n, i, bad = 0;
 	enum gh_err		 err;
 
@@ -114,11 +114,7 @@ place(struct gh_req *r)
 		goto out;
 	}
 	gh_log_note(r, "order", id);
-	if ((view = gh_market_view(order)) == NULL) {
-		gh_reply_fail(r, GH_ERR_NOMEM, "order view");
-		goto out;
-	}
-	gh_reply(r, 201, view);
+	gh_market_reply_view(r, 201, order);
 out:
 	json_object_put(order);
 	json_object_put(details);

@@ -118,7 +118,7 @@ static void
 apply(struct gh_req *r)
 {
 	struct gh_store	*s = gh_req_store(r);
-	json_object	*app = NULL, *v;
+	json_object	*app = NULL;
 	char		 id[GH_MARKET_SEQ_ID_LEN], ts[GH_MARKET_TS_LEN];
 	const char	*email = gh_json_str(gh_req_user(r), "email");
 	const char	*pk, *sk;
@@ -170,11 +170,7 @@ apply(struct gh_req *r)
 		goto out;
 	}
 	gh_log_note(r, "application", id);
-	if ((v = gh_market_view(app)) == NULL) {
-		gh_reply_fail(r, GH_ERR_NOMEM, "application view");
-		goto out;
-	}
-	gh_reply(r, 201, v);
+	gh_market_reply_view(r, 201, app);
 out:
 	json_object_put(app);
 }

@@ -115,17 +115,6 @@ apply(struct gh_req *r, json_object *sol)
 	return GH_OK;
 }
 
-static void
-reply_solution(struct gh_req *r, int status, json_object *sol)
-{
-	json_object *v = gh_market_view(sol);
-
-	if (v == NULL)
-		gh_reply_fail(r, GH_ERR_NOMEM, "solution view");
-	else
-		gh_reply(r, status, v);
-}
-
 /* 201 the solution (status draft); 400 missing/invalid fields or a status;
  * 401; 403; 503. */
 static void
@@ -161,7 +150,7 @@ create(struct gh_req *r)
 		goto out;
 	}
 	gh_log_note(r, "solution", id);
-	reply_solution(r, 201, sol);
+	gh_market_reply_view(r, 201, sol);
 out:
 	json_object_put(sol);
 }
@@ -238,7 +227,7 @@ edit(struct gh_req *r)
 		gh_log_note(r, "action", gh_sol_status_names[to]);
 	if (admin)
 		gh_log_note(r, "actor", gh_req_sub(r));
-	reply_solution(r, 200, sol);
+	gh_market_reply_view(r, 200, sol);
 out:
 	json_object_put(sol);
 }

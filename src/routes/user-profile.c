@@ -33,12 +33,7 @@ static const struct gh_field fields[F__MAX] = {
 static void
 get(struct gh_req *r)
 {
-	json_object *v = gh_market_view(gh_req_user(r));
-
-	if (v == NULL)
-		gh_reply_fail(r, GH_ERR_NOMEM, "profile view");
-	else
-		gh_reply(r, 200, v);
+	gh_market_reply_view(r, 200, gh_req_user(r));
 }
 
 /*
@@ -54,7 +49,7 @@ put(struct gh_req *r)
 		[F_GENDER] = "gender", [F_COMPANY] = "company",
 	};
 	const char		*rm[F__MAX];
-	json_object		*set = NULL, *out = NULL, *v;
+	json_object		*set = NULL, *out = NULL;
 	struct gh_update	 u;
 	struct gh_cond		 cond = { GH_COND_EXISTS, 0 };
 	char			 pk[GH_STORE_KEY_MAX], ts[GH_MARKET_TS_LEN];
@@ -102,13 +97,8 @@ put(struct gh_req *r)
 		return;
 	}
 	json_object_put(set);
-	v = gh_market_view(out);
+	gh_market_reply_view(r, 200, out);
 	json_object_put(out);
-	if (v == NULL) {
-		gh_reply_fail(r, GH_ERR_NOMEM, "profile view");
-		return;
-	}
-	gh_reply(r, 200, v);
 	return;
 nomem:
 	json_object_put(set);
