@@ -595,6 +595,12 @@ def test_admin_tool_user_commands(server):
     r = server.gatehouse("user", "set-status", u["email"], "gone", check=False)
     assert r.returncode == 2 and "active or suspended" in r.stderr, r
     r = server.gatehouse("user", "list", "--role", "root", check=False)
-    assert r.returncode == 2, r
+    assert r.returncode == 2 and "customer, partner or admin" in r.stderr, r
+    r = server.gatehouse("user", "list", "--status", "gone", check=False)
+    assert r.returncode == 2 and "active or suspended" in r.stderr, r
+    r = server.gatehouse("user", "list", "extra", check=False)
+    assert r.returncode == 2 and "usage" in r.stderr, r
+    r = server.gatehouse("user", "list", "--status", "suspended")
+    assert u["email"] not in r.stdout
     r = server.gatehouse("user", "set-role", u["email"].upper(), "customer")
     assert r.returncode == 0
