@@ -58,9 +58,11 @@ def sub_of(server, u):
 
 
 def user(server, name, role=None):
-    if name not in server.cache:
-        server.cache[name] = server.new_user(role=role)
-    return server.cache[name]
+    """The suite's shared user `name` (server.cache is shared by every suite)."""
+    key = "market:" + name
+    if key not in server.cache:
+        server.cache[key] = server.new_user(role=role)
+    return server.cache[key]
 
 
 def new_solution(server, u, name="Kit", category="test-tools", amount=1250,
