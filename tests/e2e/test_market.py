@@ -409,6 +409,13 @@ def test_order_bad_items(server):
     r = server.request("POST", "/api/orders", body=b'{"items":[]}',
                        headers=dict(auth(buyer), **{"Content-Type": "text/plain"}))
     err(r, 415)
+    big = json.dumps({"items": [line()], "pad": "x" * 70000}).encode()
+    r = server.request("POST", "/api/orders", body=big,
+                       headers=dict(auth(buyer), **{"Content-Type": "application/json"}))
+    assert r.status == 413, (r.status, r.text[:200])
+    r = server.request("GET", "/api/orders", body=b'{"items":[]}',
+                       headers=dict(auth(buyer), **{"Content-Type": "application/json"}))
+    assert r.status == 400, (r.status, r.text[:200])   # lighttpd refuses it itself
     # 20 distinct lines are fine
     many = [new_solution(server, p, name="M%d" % i, amount=100)["solution_id"] for i in range(19)]
     o = ok(call(server, "POST", "/api/orders", buyer,
