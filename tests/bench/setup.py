@@ -127,13 +127,13 @@ def main():
         print("setup: no solution in GET /api/catalog (%d); orders skipped" % st)
         return 0
     for n in range(10):
-        st, r = call("POST", "/api/orders", {"items": [
-            {"solution_id": ids[n % len(ids)], "quantity": 1}]}, auth)
+        st, r = call("POST", "/api/orders", {"solution_id": ids[n % len(ids)]},
+                     auth)
         if st not in (200, 201):
             print("setup: POST /api/orders answered %d: %s" % (st, r))
             return 0
     st, r = call("GET", "/api/orders", headers=auth)
-    orders = (r or {}).get("items") if isinstance(r, dict) else r
+    orders = (r or {}).get("orders") if isinstance(r, dict) else r
     if st != 200 or not isinstance(orders, list) or len(orders) != 10:
         print("setup: GET /api/orders answered %d, not 10 orders: %.200s" % (st, r))
         return 0
