@@ -97,6 +97,11 @@ fuzz: deps-check $(B)/gen/migrations.c
 	    tests/fuzz/corpus-$${t#fuzz-} || exit 1; \
 	done
 
+# The SSO end-to-end cases' identities (tokens signed with the server's key).
+programs: $(B)/tests/e2e-fixture
+$(B)/tests/e2e-fixture: tests/e2e/fixture.c $(LIB) $(HDRS) | $(B)/tests
+	$(CC) $(CPPFLAGS) $(CFLAGS) $(LDFLAGS) -o $@ $< $(LIB) $(LDLIBS)
+
 # The benchmark's baseline: a FastCGI responder that does nothing.
 $(B)/bench/noop-fcgi: tests/bench/noop-fcgi.c | $(B)/bench
 	$(CC) $(CFLAGS) $(shell pkg-config --cflags fcgi) $(LDFLAGS) -o $@ $< $(shell pkg-config --libs fcgi)
