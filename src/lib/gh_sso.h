@@ -37,6 +37,7 @@
 #include "gh_err.h"
 
 struct gh_conf;
+struct gh_req;
 struct gh_store;
 struct gh_value;
 
@@ -52,6 +53,15 @@ enum gh_err	gh_sso_app_get(struct gh_store *s, const char *id,
 
 /* The registered return_url of channel in app, or NULL if no such channel. */
 const char	*gh_sso_channel_url(json_object *app, const char *channel);
+
+/*
+ * For a handler: loads application app_id and, if channel is not NULL, finds
+ * its channel's return_url (*url, borrowed from *app).  Returns 1 with *app
+ * set (owned by the caller); otherwise has replied 404 unknown_application /
+ * unknown_channel (or 500) and returns 0.
+ */
+int		gh_sso_req_app(struct gh_req *r, const char *app_id,
+		    const char *channel, json_object **app, const char **url);
 
 /* 1 if app's enrolment policy is "open" (anything else counts as closed). */
 int		gh_sso_app_open(json_object *app);

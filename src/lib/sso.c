@@ -67,6 +67,35 @@ gh_sso_channel_url(json_object *app, const char *channel)
 }
 
 int
+gh_sso_req_app(struct gh_req *r, const char *app_id, const char *channel,
+    json_object **app, const char **url)
+{
+	json_object	*o = NULL;
+	const char	*u = NULL;
+	enum gh_err	 err;
+
+	err = gh_sso_app_get(gh_req_store(r), app_id, &o);
+	if (err == GH_ERR_NOTFOUND) {
+		gh_reply_err(r, 404, "unknown_application",
+		    "No application is registered with this id.");
+		return 0;
+	} else if (err != GH_OK) {
+		gh_reply_fail(r, err, "application lookup");
+		return 0;
+	}
+	if (channel != NULL && (u = gh_sso_channel_url(o, channel)) == NULL) {
+		json_object_put(o);
+		gh_reply_err(r, 404, "unknown_channel",
+		    "The application has no channel with this id.");
+		return 0;
+	}
+	*app = o;
+	if (url != NULL)
+		*url = u;
+	return 1;
+}
+
+int
 gh_sso_app_open(json_object *app)
 {
 	const char	*e = gh_json_str(app, "enrollment");

@@ -28,22 +28,9 @@ authorize(struct gh_req *r)
 	const char	*channel = gh_req_field(r, F_CHANNEL)->str;
 	const char	*url;
 	json_object	*app = NULL, *o = NULL;
-	enum gh_err	 err;
 
-	err = gh_sso_app_get(gh_req_store(r), app_id, &app);
-	if (err == GH_ERR_NOTFOUND) {
-		gh_reply_err(r, 404, "unknown_application",
-		    "No application is registered with this id.");
+	if (!gh_sso_req_app(r, app_id, channel, &app, &url))
 		goto out;
-	} else if (err != GH_OK) {
-		gh_reply_fail(r, err, "application lookup");
-		goto out;
-	}
-	if ((url = gh_sso_channel_url(app, channel)) == NULL) {
-		gh_reply_err(r, 404, "unknown_channel",
-		    "The application has no channel with this id.");
-		goto out;
-	}
 	if ((o = json_object_new_object()) == NULL ||
 	    gh_json_add_str(o, "application_id", app_id) != GH_OK ||
 	    gh_json_add_str(o, "name", gh_json_str(app, "name") != NULL ?

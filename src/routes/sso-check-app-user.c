@@ -30,14 +30,10 @@ check(struct gh_req *r)
 	int		 enrolled = 0;
 	enum gh_err	 err;
 
-	err = gh_sso_app_get(gh_req_store(r), app_id, &app);
-	if (err == GH_ERR_NOTFOUND) {
-		gh_reply_err(r, 404, "unknown_application",
-		    "No application is registered with this id.");
+	if (!gh_sso_req_app(r, app_id, NULL, &app, NULL))
 		goto out;
-	}
-	if (err != GH_OK || (err = gh_sso_enrolled(gh_req_store(r),
-	    gh_req_sub(r), app_id, &enrolled)) != GH_OK) {
+	if ((err = gh_sso_enrolled(gh_req_store(r), gh_req_sub(r), app_id,
+	    &enrolled)) != GH_OK) {
 		gh_reply_fail(r, err, "enrolment lookup");
 		goto out;
 	}

@@ -112,20 +112,8 @@ init_session(struct gh_req *r)
 	memset(&t, 0, sizeof(t));
 	if (!body_tokens(r, &t.exp))
 		goto out;
-	err = gh_sso_app_get(s, app_id, &app);
-	if (err == GH_ERR_NOTFOUND) {
-		gh_reply_err(r, 404, "unknown_application",
-		    "No application is registered with this id.");
+	if (!gh_sso_req_app(r, app_id, gh_req_field(r, F_CHANNEL)->str, &app, &url))
 		goto out;
-	} else if (err != GH_OK) {
-		gh_reply_fail(r, err, "application lookup");
-		goto out;
-	}
-	if ((url = gh_sso_channel_url(app, gh_req_field(r, F_CHANNEL)->str)) == NULL) {
-		gh_reply_err(r, 404, "unknown_channel",
-		    "The application has no channel with this id.");
-		goto out;
-	}
 	if ((err = gh_sso_enrolled(s, sub, app_id, &enrolled)) != GH_OK) {
 		gh_reply_fail(r, err, "enrolment lookup");
 		goto out;
