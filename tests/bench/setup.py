@@ -7,7 +7,8 @@ ConfirmSignUp, InitiateAuth USER_PASSWORD_AUTH) or, with GH_FIXTURE set to
 build/<B>/tests/e2e-fixture (run.sh does when the pool is not built), gets
 the user and tokens from that fixture (tests/e2e/fixture.c: tokens of the
 pool's shape signed with the server's own key).  Then, when GH_ORDERS=1,
-places 10 orders (POST /api/orders for solutions of GET /api/catalog).
+places 10 orders (POST /api/orders {items: [{solution_id, quantity}]} for
+solutions of GET /api/catalog).
 Writes, in OUT_DIR:
   tokens.json   {"id_token", "access_token", "refresh_token"}
   orders.ok     present when the user has 10 orders (GET /api/orders checked)
@@ -154,13 +155,13 @@ def main():
         print("setup: no solution in GET /api/catalog (%d); orders skipped" % st)
         return 0
     for n in range(10):
-        st, r = call("POST", "/api/orders", {"solution_id": ids[n % len(ids)]},
-                     auth)
+        st, r = call("POST", "/api/orders", {"items": [
+            {"solution_id": ids[n % len(ids)], "quantity": 1}]}, auth)
         if st not in (200, 201):
             print("setup: POST /api/orders answered %d: %s" % (st, r))
             return 0
     st, r = call("GET", "/api/orders", headers=auth)
-    orders = (r or {}).get("orders") if isinstance(r, dict) else r
+    orders = r.get("items", r.get("orders")) if isinstance(r, dict) else r
     if st != 200 or not isinstance(orders, list) or len(orders) != 10:
         print("setup: GET /api/orders answered %d, not 10 orders: %.200s" % (st, r))
         return 0
