@@ -129,6 +129,47 @@ test_apps(void)
 	    "enrolment is per application");
 }
 
+/*
+ * Before any key is cached: a session key the store refuses to trust (mode
+ * 0644) is a configuration error, and the redemption consumes nothing.
+ */
+static void
+test_bad_key(void)
+{
+	char		 kdir[128], path[160], keys[128];
+	json_object	*item = json_object_new_object(), *out = NULL;
+	const char	*sid = "DDDDDDDDDDDDDDDDDDDDDDDDDDDDDDDDDDDDDDDDDDD";
+	FILE		*f;
+
+	snprintf(keys, sizeof(keys), "%s", gh_conf_str(conf, GH_CONF_KEYS_DIR));
+	snprintf(kdir, sizeof(kdir), "%s/badkeys", dir);
+	snprintf(path, sizeof(path), "%s/%s", kdir, GH_SSO_KEY_FILE);
+	if (mkdir(kdir, 0700) != 0 || (f = fopen(path, "w")) == NULL) {
+		T(0, "bad key file");
+		json_object_put(item);
+		return;
+	}
+	fwrite("0123456789abcdef0123456789abcdef", 1, 32, f);
+	fclose(f);
+	chmod(path, 0644);
+	gh_conf_set(conf, GH_CONF_KEYS_DIR, kdir);
+	gh_json_add_str(item, "PK", "session-DDDDDDDDDDDDDDDDDDDDDDDDDDDDDDDDDDDDDDDDDDD");
+	gh_json_add_str(item, "SK", "app-demo");
+	gh_json_add_str(item, "token_set", "x");
+	T(gh_store_put(s, GH_TABLE_MAIN, item, NULL) == GH_OK, "a session item");
+	T(gh_sso_session_redeem(conf, s, "demo", sid, &out) == GH_ERR_CONFIG &&
+	    out == NULL, "an untrusted session key: GH_ERR_CONFIG");
+	json_object_put(item);
+	item = NULL;
+	T(gh_store_get(s, GH_TABLE_MAIN,
+	    "session-DDDDDDDDDDDDDDDDDDDDDDDDDDDDDDDDDDDDDDDDDDD", "app-demo",
+	    &item) == GH_OK, "and the session was not consumed");
+	json_object_put(item);
+	gh_store_delete(s, GH_TABLE_MAIN,
+	    "session-DDDDDDDDDDDDDDDDDDDDDDDDDDDDDDDDDDDDDDDDDDD", "app-demo", NULL, NULL);
+	gh_conf_set(conf, GH_CONF_KEYS_DIR, keys);
+}
+
 static const struct gh_sso_tokens toks = {
 	"id.tok.en", "acc.tok.en", "REFRESH-secret-value-1234", 4102444800
 };
@@ -325,6 +366,7 @@ main(void)
 	test_validator();
 	test_redirect();
 	test_apps();
+	test_bad_key();
 	test_sessions();
 	test_race();
 	gh_store_free(s);

@@ -115,7 +115,8 @@ enum gh_err	gh_sso_session_create(const struct gh_conf *c,
  * GH_OK: *out gets {"id_token","access_token","refresh_token","exp"} (owned).
  * GH_ERR_NOTFOUND: unknown, expired, already redeemed, or another
  * application's; GH_ERR_CRYPTO: the item was there (and is now gone) but
- * its sealed set does not open (key replaced, or the item was tampered with).
+ * its sealed set does not open (key replaced, or the item was tampered with);
+ * GH_ERR_CONFIG: the session key cannot be loaded (nothing consumed).
  */
 enum gh_err	gh_sso_session_redeem(const struct gh_conf *c,
 		    struct gh_store *s, const char *app_id, const char *sid,

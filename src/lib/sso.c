@@ -294,8 +294,11 @@ gh_sso_session_redeem(const struct gh_conf *c, struct gh_store *s,
 
 	if (!session_key(pk, sk, app_id, sid) || !session_ad(ad, sizeof(ad), app_id, sid))
 		return GH_ERR_NOTFOUND;
-	if ((err = gh_sso_key(c, key)) != GH_OK)
+	/* The key first: a server that cannot open sets must not consume them. */
+	if (gh_sso_key(c, key) != GH_OK) {
+		err = GH_ERR_CONFIG;
 		goto out;
+	}
 	/* The redemption itself: whoever deletes the item owns the set. */
 	if ((err = gh_store_delete(s, GH_TABLE_MAIN, pk, sk, NULL, &item)) != GH_OK)
 		goto out;
