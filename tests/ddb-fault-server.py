@@ -20,6 +20,7 @@ What it answers is chosen by the request's TableName:
   missing[-x]      ResourceNotFoundException
   garbage[-x]      200 with a body that is not JSON
   huge[-x]         200 with a 40 MiB body
+  deep[-x]         GetItem: an item with an attribute nested 31 levels deep
   unproc-N[-x]     BatchGetItem: every key unprocessed N times, then found
   ok[-x]           success
 (N "always" = forever.)  Success: GetItem returns an item made from the key,
@@ -157,6 +158,12 @@ class Handler(http.server.BaseHTTPRequestHandler):
             return self.answer(200, raw=b"<html>not json</html>")
         if kind == "huge":
             return self.answer(200, raw=b" " * (40 * 1024 * 1024))
+        if kind == "deep" and op == "GetItem":
+            v = {"N": "7"}
+            for _ in range(31):
+                v = {"M": {"d": v}}
+            return self.answer(200, {"Item": dict(req["Key"], deep=v,
+                                                  version={"N": "1"})})
         if op == "GetItem":
             key = req["Key"]
             return self.answer(200, {"Item": dict(key, version={"N": "3"},

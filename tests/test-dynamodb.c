@@ -256,6 +256,35 @@ test_errors(void)
 	err = get_on("huge", &ops, NULL);
 	T(err == GH_ERR_STORE && ops == 1, "a 40 MiB answer: refused at the "
 	    "size limit, not retried (%s, %u)", gh_strerror(err), ops);
+	if ((s = open_store("deep")) != NULL) {
+		json_object *v;
+		int depth = 0;
+
+		got = NULL;
+		err = gh_store_get(s, GH_TABLE_MAIN, "a", "b", &got);
+		for (v = json_object_object_get(got, "deep");
+		    json_object_is_type(v, json_type_object); depth++)
+			v = json_object_object_get(v, "d");
+		T(err == GH_OK && depth == 31 && json_object_get_int(v) == 7,
+		    "an item nested 31 levels deep reads back whole (%s, %d)",
+		    gh_strerror(err), depth);
+		json_object_put(got);
+		got = NULL;
+		item = json_tokener_parse("{\"PK\":\"a\",\"SK\":\"b\"}");
+		v = json_object_new_int(1);
+		for (depth = 0; depth < 40; depth++) {
+			json_object *m = json_object_new_object();
+			json_object_object_add(m, "d", v);
+			v = m;
+		}
+		json_object_object_add(item, "deep", v);
+		gh_store_ops_reset(s);
+		T(gh_store_put(s, GH_TABLE_MAIN, item, NULL) == GH_ERR_INVAL &&
+		    gh_store_ops(s) == 0, "an item nested 40 levels: invalid, no "
+		    "request (DynamoDB's limit is 32)");
+		json_object_put(item);
+		gh_store_free(s);
+	}
 	err = get_on("ok", &ops, NULL);
 	T(err == GH_OK && ops == 1, "a plain get: one signed request, "
 	    "verified by the server (%s, %u)", gh_strerror(err), ops);

@@ -81,6 +81,8 @@
 #define DDB_TIMEOUT_MS	20000
 #define DDB_WRITE_LOOPS	8		/* read-then-write rounds of a put */
 #define DDB_TABLE_WAIT	300		/* seconds create-tables waits */
+#define DDB_DEPTH	32		/* DynamoDB's nesting limit */
+#define ANSWER_DEPTH	(2 * DDB_DEPTH + 16)
 
 #define JSON_FLAGS	(JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE)
 
@@ -123,7 +125,7 @@ to_av(json_object *v, json_object **out, int depth)
 	size_t		 i, n;
 	enum gh_err	 err = GH_ERR_NOMEM;
 
-	if (depth > 32)
+	if (depth >= DDB_DEPTH)
 		return GH_ERR_INVAL;
 	if ((av = json_object_new_object()) == NULL)
 		return GH_ERR_NOMEM;
@@ -229,7 +231,7 @@ from_av(json_object *av, json_object **out, int depth)
 	size_t		 i, n;
 	enum gh_err	 err;
 
-	if (depth > 40 || !json_object_is_type(av, json_type_object) ||
+	if (depth > 2 * DDB_DEPTH || !json_object_is_type(av, json_type_object) ||
 	    json_object_object_length(av) != 1)
 		return GH_ERR_STORE;
 	json_object_object_foreach(av, type, v) {
@@ -663,6 +665,30 @@ ddb_post(struct gh_store *s, const char *op, const char *body, size_t len,
 }
 
 /*
+ * The answer as JSON, or NULL.  Deeper than json-c's default of 32: an item
+ * nested to DynamoDB's 32 levels takes two JSON levels per level in
+ * AttributeValue form.
+ */
+static json_object *
+parse_answer(struct ddb *d)
+{
+	json_tokener	*tok;
+	json_object	*o;
+
+	if (d->resp == NULL || (tok = json_tokener_new_ex(ANSWER_DEPTH)) ==
+	    NULL)
+		return NULL;
+	o = json_tokener_parse_ex(tok, d->resp, (int)d->resplen);
+	if (o != NULL && (json_tokener_get_error(tok) != json_tokener_success ||
+	    json_tokener_get_parse_end(tok) != d->resplen)) {
+		json_object_put(o);
+		o = NULL;
+	}
+	json_tokener_free(tok);
+	return o;
+}
+
+/*
  * Calls op with req; *resp (may be NULL) gets the parsed answer.  Retries
  * as described at the top.  *etype (may be NULL) gets the error type of a
  * failure (static storage of this store: valid until the next call).
@@ -698,7 +724,7 @@ ddb_call(struct gh_store *s, const char *op, json_object *req,
 		}
 		if (err != GH_OK)
 			return err;
-		ans = d->resp != NULL ? json_tokener_parse(d->resp) : NULL;
+		ans = parse_answer(d);
 		if (status == 200) {
 			if (ans == NULL || !json_object_is_type(ans,
 			    json_type_object)) {
@@ -875,12 +901,12 @@ set_version(json_object *item, int64_t version)
 	return GH_OK;
 }
 
-/* One conditional PutItem of item at version. */
+/* One conditional PutItem of m (the item as AttributeValues) at version. */
 static enum gh_err
-put_once(struct gh_store *s, enum gh_table t, json_object *item,
+put_once(struct gh_store *s, enum gh_table t, json_object *m,
     const struct gh_cond *cond, int64_t version)
 {
-	json_object	*req, *m = NULL;
+	json_object	*req;
 	struct expr	 e;
 	const char	*ctext;
 	enum gh_err	 err = GH_ERR_NOMEM;
@@ -889,14 +915,12 @@ put_once(struct gh_store *s, enum gh_table t, json_object *item,
 		return GH_ERR_NOMEM;
 	if ((err = expr_init(&e)) != GH_OK)
 		goto out;
-	if ((err = item_to(item, &m)) != GH_OK)
-		goto out;
 	err = GH_ERR_NOMEM;
-	if (json_object_object_add(m, "version", av_n(version)) != 0)
+	if (json_object_object_add(m, "version", av_n(version)) != 0 ||
+	    json_object_object_get(m, "version") == NULL)
 		goto out;
-	if (json_object_object_add(req, "Item", m) != 0)
+	if (json_object_object_add(req, "Item", json_object_get(m)) != 0)
 		goto out;
-	m = NULL;
 	if ((err = cond_text(&e, cond, gh_store_now(), &ctext)) != GH_OK)
 		goto out;
 	err = GH_ERR_NOMEM;
@@ -905,7 +929,6 @@ put_once(struct gh_store *s, enum gh_table t, json_object *item,
 		goto out;
 	err = not_table(s, ddb_call(s, "PutItem", req, NULL));
 out:
-	json_object_put(m);
 	json_object_put(req);
 	expr_free(&e);
 	return err;
@@ -915,22 +938,27 @@ static enum gh_err
 ddb_put(struct gh_store *s, enum gh_table t, json_object *item,
     const struct gh_cond *cond)
 {
-	json_object	*pkv, *skv, *old;
+	json_object	*pkv, *skv, *old, *m = NULL;
 	struct gh_cond	 c;
-	int64_t		 version;
+	int64_t		 version = 0;
 	enum gh_err	 err;
 	int		 round;
 
+	/* Converted first: an item DynamoDB cannot hold costs no request. */
+	if ((err = item_to(item, &m)) != GH_OK)
+		return err == GH_ERR_INVAL ? gh_store_fail(s, err, "dynamodb: "
+		    "item nested deeper than %d levels or not a finite "
+		    "number", DDB_DEPTH) : err;
 	json_object_object_get_ex(item, "PK", &pkv);
 	json_object_object_get_ex(item, "SK", &skv);
 	switch (cond->type) {
 	case GH_COND_NOT_EXISTS:
 		version = 1;
-		err = put_once(s, t, item, cond, version);
+		err = put_once(s, t, m, cond, version);
 		break;
 	case GH_COND_VERSION:
 		version = cond->version + 1;
-		err = put_once(s, t, item, cond, version);
+		err = put_once(s, t, m, cond, version);
 		break;
 	default:
 		/* Read the live version, write on it; again if it moved. */
@@ -941,8 +969,10 @@ ddb_put(struct gh_store *s, enum gh_table t, json_object *item,
 			    json_object_get_string(skv), "#pk, #ver, #exp",
 			    &old);
 			if (err == GH_ERR_NOTFOUND) {
-				if (cond->type == GH_COND_EXISTS)
-					return GH_ERR_CONFLICT;
+				if (cond->type == GH_COND_EXISTS) {
+					err = GH_ERR_CONFLICT;
+					goto out;
+				}
 				c.type = GH_COND_NOT_EXISTS;
 				c.version = 0;
 				version = 1;
@@ -952,8 +982,8 @@ ddb_put(struct gh_store *s, enum gh_table t, json_object *item,
 				version = c.version + 1;
 				json_object_put(old);
 			} else
-				return err;
-			err = put_once(s, t, item, &c, version);
+				goto out;
+			err = put_once(s, t, m, &c, version);
 			if (err != GH_ERR_CONFLICT)
 				break;
 		}
@@ -962,9 +992,11 @@ ddb_put(struct gh_store *s, enum gh_table t, json_object *item,
 			    "put: the item kept changing");
 		break;
 	}
-	if (err != GH_OK)
-		return err;
-	return set_version(item, version);
+	if (err == GH_OK)
+		err = set_version(item, version);
+out:
+	json_object_put(m);
+	return err;
 }
 
 /* Deletes the item at pk/sk if it is expired at version v (best effort). */
