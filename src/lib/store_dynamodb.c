@@ -98,7 +98,7 @@ struct ddb {
 	char		*table[GH_TABLE__MAX];
 	char		*ak, *sk, *token;
 	char		*resp;		/* the last answer's body */
-	size_t		 resplen;
+	size_t		 resplen, respcap;
 	int		 toolarge;
 	unsigned	 seed;
 };
@@ -536,16 +536,22 @@ static size_t
 on_data(char *ptr, size_t size, size_t nmemb, void *arg)
 {
 	struct ddb	*d = arg;
-	size_t		 n = size * nmemb;
+	size_t		 n = size * nmemb, cap;
 	char		*p;
 
 	if (d->resplen + n > DDB_RESP_MAX) {
 		d->toolarge = 1;
 		return 0;
 	}
-	if ((p = realloc(d->resp, d->resplen + n + 1)) == NULL)
-		return 0;
-	d->resp = p;
+	if (d->resplen + n + 1 > d->respcap) {
+		cap = d->respcap ? d->respcap : 16384;
+		while (cap < d->resplen + n + 1)
+			cap *= 2;
+		if ((p = realloc(d->resp, cap)) == NULL)
+			return 0;
+		d->resp = p;
+		d->respcap = cap;
+	}
 	memcpy(d->resp + d->resplen, ptr, n);
 	d->resplen += n;
 	d->resp[d->resplen] = '\0';
@@ -641,9 +647,15 @@ ddb_post(struct gh_store *s, const char *op, const char *body, size_t len,
 		list = l;
 	free(auth);
 
-	free(d->resp);
-	d->resp = NULL;
+	/* The buffer is kept for the next answer unless it grew large. */
+	if (d->respcap > 1024 * 1024) {
+		free(d->resp);
+		d->resp = NULL;
+		d->respcap = 0;
+	}
 	d->resplen = 0;
+	if (d->resp != NULL)
+		d->resp[0] = '\0';
 	d->toolarge = 0;
 	curl_easy_setopt(d->curl, CURLOPT_URL, d->url);
 	curl_easy_setopt(d->curl, CURLOPT_HTTPHEADER, list);
