@@ -17,6 +17,8 @@ IDP	?= embedded
 CC	?= cc
 PKGS	 = fcgi json-c libjwt openssl libcurl sqlite3 libargon2
 CPPFLAGS += -D_GNU_SOURCE -Isrc/lib -I$(B)/gen
+# The shipped data (the common-password list) as found by the programs.
+CPPFLAGS += -DGH_DATA_DIR='"$(CURDIR)/src/data"'
 CFLAGS	?= -O2 -g
 CFLAGS	+= -std=c11 -Wall -Wextra -Wno-unused-parameter -Wshadow -Wstrict-prototypes \
 	   -Wformat=2 -fstack-protector-strong -fno-strict-aliasing

@@ -65,6 +65,7 @@ static const struct gh_conf_def defs[GH_CONF__MAX] = {
 	[GH_CONF_THROTTLE_IP_LIMIT] = { "throttle_ip_limit", GH_CT_INT, "50", NULL, NULL },
 	[GH_CONF_THROTTLE_IP_WINDOW] = { "throttle_ip_window", GH_CT_INT, "300", NULL, NULL },
 	[GH_CONF_LOG_REQUESTS] = { "log_requests", GH_CT_BOOL, "yes", NULL, NULL },
+	[GH_CONF_SMTP_CA_FILE] = { "smtp_ca_file", GH_CT_PATH, "", NULL, NULL },
 };
 
 struct gh_conf {

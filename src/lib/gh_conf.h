@@ -60,6 +60,7 @@ enum gh_conf_key {
 	GH_CONF_THROTTLE_IP_LIMIT,	/* failed auth calls per address ... */
 	GH_CONF_THROTTLE_IP_WINDOW,	/* ... per this many seconds */
 	GH_CONF_LOG_REQUESTS,		/* 1: one JSON line per request */
+	GH_CONF_SMTP_CA_FILE,		/* CA bundle for the SMTP server's certificate */
 	GH_CONF__MAX
 };
 

@@ -125,7 +125,7 @@ typedef void (*gh_handler)(struct gh_req *);
 
 struct gh_route {
 	enum gh_method		 method;
-	const char		*path;	/* exact, or ending in "/{}" for one id segment */
+	const char		*path;	/* exact, or with one "/{}" segment (an id) */
 	gh_handler		 handler;
 	const struct gh_field	*fields;
 	size_t			 nfields;

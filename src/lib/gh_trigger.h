@@ -43,4 +43,16 @@ enum gh_err	gh_trigger_run(const struct gh_conf *conf, struct gh_store *s,
 		    json_object *event, json_object **out, char *msg,
 		    size_t msgsz);
 
+/*
+ * The format rules PreSignUp applies to one user attribute, shared with the
+ * pool's UpdateUserAttributes: email (an address), phone_number (E.164),
+ * custom:role (customer or partner; admin is never self-assigned),
+ * custom:accepts_marketing ("true"/"false"), gender, names and company
+ * (1..256 bytes of text without control characters).  Returns 1 if value
+ * is acceptable for name, else 0 with msg set.  Unknown names are for the
+ * pool's schema to refuse: they pass here.
+ */
+int		gh_trigger_attr_ok(const char *name, const char *value, char *msg,
+		    size_t msgsz);
+
 #endif /* GH_TRIGGER_H */

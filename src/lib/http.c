@@ -541,26 +541,28 @@ gh_req_fields(struct gh_req *r, const struct gh_field *fields, size_t n,
 }
 
 /*
- * Matches path against a route pattern: exact, or a prefix followed by one
- * non-empty segment for patterns ending in "/{}".  On a match with a
- * segment, *seg and *seglen point into path.
+ * Matches path against a route pattern: exact, or with one "{}" standing
+ * for one non-empty segment ("/api/orders/{}", "/idp/{}/.well-known/x").
+ * On a match with a segment, *seg and *seglen point into path.
  */
 static int
 path_match(const char *pattern, const char *path, const char **seg, size_t *seglen)
 {
-	size_t plen = strlen(pattern);
+	const char	*brace = strstr(pattern, "/{}");
+	size_t		 plen, n;
 
 	*seg = NULL;
 	*seglen = 0;
-	if (plen >= 3 && strcmp(pattern + plen - 3, "/{}") == 0) {
-		plen -= 2;			/* keep the '/' */
+	if (brace != NULL && (brace[3] == '\0' || brace[3] == '/')) {
+		plen = (size_t)(brace - pattern) + 1;	/* keep the '/' */
 		if (strncmp(pattern, path, plen) != 0)
 			return 0;
 		path += plen;
-		if (*path == '\0' || strchr(path, '/') != NULL)
+		n = strcspn(path, "/");
+		if (n == 0 || strcmp(path + n, brace + 3) != 0)
 			return 0;
 		*seg = path;
-		*seglen = strlen(path);
+		*seglen = n;
 		return 1;
 	}
 	return strcmp(pattern, path) == 0;
