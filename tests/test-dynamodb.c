@@ -311,7 +311,13 @@ test_errors(void)
 		    secs < 6.0, "connection refused: retried, store error "
 		    "(%s, %u, %.2fs)", gh_strerror(err), gh_store_ops(s),
 		    secs);
-		T(gh_store_ping(s) == GH_ERR_STORE, "ping: store error");
+		gh_store_ops_reset(s);
+		t0 = now_s();
+		err = gh_store_ping(s);
+		secs = now_s() - t0;
+		T(err == GH_ERR_STORE && gh_store_ops(s) == 2 && secs < 1.0,
+		    "ping: store error after 2 attempts only (%s, %u, %.2fs)",
+		    gh_strerror(err), gh_store_ops(s), secs);
 		gh_store_free(s);
 	}
 }

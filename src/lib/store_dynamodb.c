@@ -23,7 +23,8 @@
  * A conditional failure is never retried: it is GH_ERR_CONFLICT at once.
  * Exhausted throttling is GH_ERR_THROTTLED; exhausted 5xx or transport
  * failures GH_ERR_STORE; ValidationException GH_ERR_INVAL.  Every HTTP
- * request, retries included, counts in gh_store_ops.
+ * request, retries included, counts in gh_store_ops.  gh_store_ping (the
+ * health check) makes DDB_PING_TRIES attempts only, so it answers quickly.
  *
  * Semantics of gh_store.h on DynamoDB:
  *  - expiry: every condition includes "not expired" (attribute_not_exists
@@ -75,6 +76,7 @@
 #include "store_impl.h"
 
 #define DDB_TRIES	8		/* HTTP attempts per operation */
+#define DDB_PING_TRIES	2		/* ... per gh_store_ping */
 #define DDB_BASE_MS	25
 #define DDB_CAP_MS	2000
 #define DDB_RESP_MAX	(32 * 1024 * 1024)	/* bytes of one answer */
@@ -101,6 +103,7 @@ struct ddb {
 	size_t		 resplen, respcap;
 	int		 toolarge;
 	unsigned	 seed;
+	unsigned	 tries;		/* attempts per request: DDB_TRIES */
 };
 
 /* An expression under construction: its names and values. */
@@ -724,7 +727,7 @@ ddb_call(struct gh_store *s, const char *op, json_object *req,
 	if ((body = json_object_to_json_string_length(req, JSON_FLAGS,
 	    &len)) == NULL)
 		return GH_ERR_NOMEM;
-	for (attempt = 0; attempt < DDB_TRIES; attempt++) {
+	for (attempt = 0; attempt < d->tries; attempt++) {
 		if (attempt > 0)
 			backoff(d, attempt - 1);
 		json_object_put(ans);
@@ -873,10 +876,14 @@ out:
 static enum gh_err
 ddb_ping(struct gh_store *s)
 {
+	struct ddb	*d = s->impl;
 	json_object	*item = NULL;
 	enum gh_err	 err;
 
+	/* A health check answers quickly: two attempts, not DDB_TRIES. */
+	d->tries = DDB_PING_TRIES;
 	err = ddb_getitem(s, GH_TABLE_MAIN, "#ping", "#ping", NULL, &item);
+	d->tries = DDB_TRIES;
 	json_object_put(item);
 	return err == GH_ERR_NOTFOUND ? GH_OK : err;
 }
@@ -1537,6 +1544,7 @@ ddb_open(struct gh_store *s, const struct gh_conf *conf)
 		return GH_ERR_NOMEM;
 	s->impl = d;
 	d->pid = getpid();
+	d->tries = DDB_TRIES;
 	d->seed = (unsigned)time(NULL) ^ (unsigned)getpid();
 	region = gh_conf_str(conf, GH_CONF_DYNAMODB_REGION);
 	ep = gh_conf_str(conf, GH_CONF_DYNAMODB_ENDPOINT);
