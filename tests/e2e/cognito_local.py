@@ -12,7 +12,8 @@ For each harness.Server in Cognito mode:
     configuration: the triggers write to the server's store exactly as
     they would in AWS Lambda;
   - a user pool and app client made through cognito-local's own API from
-    deploy/gatehouse.yaml (its custom attributes and password policy), and
+    deploy/gatehouse.yaml (custom attributes, password policy, auth flows,
+    token lifetimes), and
     gatehouse.conf switched to idp = cognito with their ids.
 """
 import json
@@ -44,12 +45,13 @@ QUIRKS = {
 
 
 def template_pool():
-    """The user pool's Schema and PasswordPolicy from deploy/gatehouse.yaml."""
+    """The user pool's and the app client's properties in deploy/gatehouse.yaml."""
     sys.path.insert(0, os.path.join(ROOT, "tests", "iac"))
     from check_iac import load_template, resources  # PyYAML: python3-yaml
     t = load_template(TEMPLATE)
     pool = next(iter(resources(t, "AWS::Cognito::UserPool").values()))["Properties"]
-    return pool
+    client = next(iter(resources(t, "AWS::Cognito::UserPoolClient").values()))["Properties"]
+    return pool, client
 
 
 class CognitoLocal:
@@ -113,7 +115,7 @@ class CognitoLocal:
             if time.monotonic() > deadline:
                 raise RuntimeError("cognito-local not ready:\n" + self.log_tail())
             time.sleep(0.1)
-        pool = template_pool()
+        pool, client = template_pool()
         st, body = self.call("CreateUserPool", {
             "PoolName": "gatehouse",
             "UsernameAttributes": pool["UsernameAttributes"],
@@ -123,10 +125,11 @@ class CognitoLocal:
                        for a in pool["Schema"]]})
         assert st == 200, "CreateUserPool: %s %r" % (st, body)
         self.pool_id = body["UserPool"]["Id"]
-        st, body = self.call("CreateUserPoolClient", {
-            "UserPoolId": self.pool_id, "ClientName": "gatehouse-web",
-            "GenerateSecret": False,
-            "ExplicitAuthFlows": ["ALLOW_USER_PASSWORD_AUTH", "ALLOW_REFRESH_TOKEN_AUTH"]})
+        req = {k: client[k] for k in (
+            "ClientName", "GenerateSecret", "ExplicitAuthFlows", "TokenValidityUnits",
+            "IdTokenValidity", "AccessTokenValidity", "RefreshTokenValidity",
+            "PreventUserExistenceErrors", "EnableTokenRevocation") if k in client}
+        st, body = self.call("CreateUserPoolClient", dict(req, UserPoolId=self.pool_id))
         assert st == 200, "CreateUserPoolClient: %s %r" % (st, body)
         self.client_id = body["UserPoolClient"]["ClientId"]
 
@@ -178,25 +181,23 @@ class CognitoLocal:
         except ValueError:
             return st, data
 
-    def log_size(self):
-        try:
-            return os.path.getsize(self.log_path)
-        except OSError:
-            return 0
-
-    def wait_code(self, email, after=0, timeout=10):
-        """The confirmation code cognito-local "delivered" (printed) to
-        email after byte offset `after` of its log."""
+    def wait_code(self, email, timeout=10):
+        """The sign-up confirmation code cognito-local holds for email.  It
+        "delivers" codes by logging them, but its log is flushed late (a
+        line may wait for the next one), so the code is read from its user
+        pool file (.cognito/db/<pool>.json), written at each change."""
+        path = os.path.join(self.dir, ".cognito", "db", self.pool_id + ".json")
         deadline = time.monotonic() + timeout
-        pat = re.compile(r"Destination:\s*%s\s.*?Code:\s*(\d{6})" % re.escape(email), re.S)
         while True:
-            with open(self.log_path, "rb") as f:
-                f.seek(after)
-                text = ANSI.sub("", f.read().decode(errors="replace"))
-            m = pat.search(text)
-            if m:
-                return m.group(1)
+            try:
+                with open(path) as f:
+                    users = json.load(f).get("Users", {})
+            except (OSError, ValueError):	# being rewritten
+                users = {}
+            for u in users.values():
+                attrs = {a.get("Name"): a.get("Value") for a in u.get("Attributes", [])}
+                if attrs.get("email") == email and u.get("ConfirmationCode"):
+                    return u["ConfirmationCode"]
             if time.monotonic() > deadline:
-                raise AssertionError("no code for %s in cognito-local's log:\n%s" % (
-                    email, self.log_tail()))
+                raise AssertionError("no confirmation code for %s in %s" % (email, path))
             time.sleep(0.05)

@@ -30,6 +30,8 @@ port.  Case files get a started Server and use its helpers:
                                  the Lambda stand-in running the triggers);
                                  idp() and new_user() then go through it.
                                  None in the default embedded mode.
+    server.confirmation_code(addr, after=)  the sign-up code (mail, or
+                                 cognito-local in Cognito mode)
     server.skip_quirk(name)      in Cognito mode, Skip with the reason for a
                                  known cognito-local quirk ("wrong_password",
                                  "global_sign_out", "discovery")
@@ -437,21 +439,14 @@ class Server:
         password = password or "Pw-%d-%d-long!" % (n, os.getpid())
         client = self.conf()["client_id"]
         seen = len(self.mails())
-        seen_log = self.cognito.log_size() if self.cognito else 0
         r = self.idp("SignUp", {"ClientId": client, "Username": email_addr,
                                 "Password": password, "UserAttributes": [
                                     {"Name": "email", "Value": email_addr}]})
         assert r.status == 200, "SignUp: %r" % r
-        if self.cognito is not None:	# the code is in cognito-local's log
-            code = self.cognito.wait_code(email_addr, after=seen_log)
-        else:
-            text = self.mail_text(self.wait_mail(to=email_addr, after=seen))
-            m = re.search(r"\b(\d{6})\b", text)
-            assert m, "no 6-digit code in the mail: %.300r" % text
-            code = m.group(1)
         r = self.idp("ConfirmSignUp", {"ClientId": client,
                                        "Username": email_addr,
-                                       "ConfirmationCode": code})
+                                       "ConfirmationCode":
+                                       self.confirmation_code(email_addr, seen)})
         assert r.status == 200, "ConfirmSignUp: %r" % r
         if role is not None:
             self.gatehouse("user", "set-role", email_addr, role)
@@ -465,6 +460,16 @@ class Server:
         return {"email": email_addr, "password": password,
                 "id_token": ar["IdToken"], "access_token": ar["AccessToken"],
                 "refresh_token": ar.get("RefreshToken", "")}
+
+    def confirmation_code(self, email_addr, after=0):
+        """The sign-up code sent to email_addr: from the mail after the
+        first `after` of mails(), or, in Cognito mode, from cognito-local."""
+        if self.cognito is not None:
+            return self.cognito.wait_code(email_addr)
+        text = self.mail_text(self.wait_mail(to=email_addr, after=after))
+        m = re.search(r"\b(\d{6})\b", text)
+        assert m, "no 6-digit code in the mail: %.300r" % text
+        return m.group(1)
 
     def skip_quirk(self, quirk):
         """In Cognito mode, Skip a case that meets a known difference of
