@@ -139,6 +139,26 @@ def main():
         check(item(db, "user-" + bad_role["sub"], "user") is None,
               "the refused PreSignUp wrote nothing")
 
+    # An unreachable DynamoDB (a closed port): PreSignUp still answers, as its
+    # function's role grants no DynamoDB action (deploy/gatehouse.yaml), and
+    # PostConfirmation reports the store on /error, to be retried.
+    if not stub and os.path.exists(os.path.join(os.path.dirname(__file__), "..", "..",
+                                                "src", "lib", "store_dynamodb.c")):
+        ddb = os.path.join(work, "ddb.conf")
+        with open(ddb, "w") as f:
+            f.write("store = dynamodb\ndynamodb_endpoint = http://127.0.0.1:9\n")
+        ok_attrs = dict(attrs, sub=str(uuid.uuid4()))
+        with RuntimeAPI([event("PreSignUp_SignUp", ok_attrs), confirm]) as api:
+            rc, err = run_bootstrap(prog, api, dict(env, GATEHOUSE_CONFIG=ddb), work)
+            pre, post = api.result(0), api.result(1)
+            check(pre is not None and pre[0] == "response" and
+                  isinstance(pre[1].get("response"), dict),
+                  "store unreachable: PreSignUp answers without it (%r)" % (pre and pre[0],))
+            check(post is not None and post[0] == "error" and
+                  post[1].get("errorType") == "StoreUnavailable",
+                  "store unreachable: PostConfirmation on /error, StoreUnavailable (%r)"
+                  % (post and post[1],))
+
     # A request id that could not be answered safely: no post, exit.
     for rid, what in (("../../init/error", "a request id with a path in it"),
                       ("a" * 200, "an overlong request id")):
