@@ -507,3 +507,50 @@ def test_ip_throttle(server):
         r = v.idp("ConfirmSignUp", {"ClientId": cid, "Username": "t1@example.com",
                                     "ConfirmationCode": "123456"})
         err(r, "TooManyRequestsException", status=429)
+
+
+def test_simultaneous_sign_ups_one_wins(server):
+    import threading
+    email = "race-%d@example.com" % time.time_ns()
+    results = []
+
+    def go(i):
+        # Different case, same user: the lookup is case-insensitive.
+        addr = email.upper() if i % 2 else email
+        results.append(sign_up(server, addr, password="Race-Pw-%d-long" % i))
+
+    threads = [threading.Thread(target=go, args=(i,)) for i in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    ok = [r for r in results if r.status == 200]
+    assert len(ok) == 1, results
+    for r in results:
+        if r.status != 200:
+            err(r, "UsernameExistsException")
+
+
+def test_key_rotation_keeps_tokens(server):
+    u = server.new_user()
+    old_kid = claims(u["id_token"])[0]["kid"]
+    server.gatehouse("keys", "rotate")
+    assert get_user(server, u["access_token"]).status == 200  # old key still served
+    r = login(server, u["email"], u["password"])
+    assert r.status == 200, r
+    ar = r.json()["AuthenticationResult"]
+    assert claims(ar["IdToken"])[0]["kid"] != old_kid
+    assert get_user(server, ar["AccessToken"]).status == 200
+    kids = [k["kid"] for k in server.get("/idp/%s/.well-known/jwks.json" %
+                                         server.conf()["user_pool_id"]).json()["keys"]]
+    assert old_kid in kids and claims(ar["IdToken"])[0]["kid"] in kids, kids
+
+
+def test_log_lines_hold_no_secrets(server):
+    u = server.cache["u"]
+    text = open(server.log_path, errors="replace").read()
+    for secret in (u["password"], u["refresh_token"], u["access_token"][-40:]):
+        assert secret not in text, "a secret in the server log"
+    assert not re.search(r"verification code is \d{6}", text)
+    lines = [l for l in server.log_lines() if l.get("app") == "idp"]
+    assert lines and all("op" in l for l in lines if l.get("status") == 200), lines[:3]
