@@ -35,6 +35,8 @@
 #define LOCK_AFTER	5	/* failures before the first lock */
 #define LOCK_MAX	900	/* seconds: the longest lock */
 #define LOCK_MEMORY	900	/* seconds a failure is remembered */
+#define SEND_MAX	5	/* codes of one purpose mailed to an account ... */
+#define SEND_WINDOW	3600	/* ... per this many seconds */
 
 const char *const gh_pool_fault_names[GH_PF__MAX] = {
 	[GH_PF_NONE] = "InternalErrorException",
@@ -460,17 +462,18 @@ ttl_words(int64_t s, char *buf, size_t size)
 
 /*
  * Makes a new code for purpose ("signup" or "reset"), replacing any old
- * one, and mails it.  Mail failure is GH_ERR_DENIED (CodeDeliveryFailure).
+ * one, and mails it.  Mail failure is GH_ERR_DENIED (CodeDeliveryFailure);
+ * more than SEND_MAX codes in SEND_WINDOW is LimitExceeded (no mail floods).
  */
 static enum gh_err
 code_issue(struct gh_pool *p, struct gh_pool_call *c, const char *sub,
     const char *email, const char *purpose)
 {
-	json_object	*item = NULL;
+	json_object	*item = NULL, *old = NULL;
 	char		 code[GH_CODE6_LEN], hash[GH_CODE_HASH_LEN], ctx[200];
 	char		 sk[32], text[1024], ttlw[64];
 	const char	*why = NULL, *subject;
-	int64_t		 ttl;
+	int64_t		 ttl, sent = 0, since = 0, now = time(NULL);
 	enum gh_err	 err;
 
 	ttl = gh_conf_int(p->conf, strcmp(purpose, "signup") == 0 ?
@@ -480,11 +483,26 @@ code_issue(struct gh_pool *p, struct gh_pool_call *c, const char *sub,
 	    (err = gh_code_hash(p->code_key, ctx, code, hash)) != GH_OK)
 		return err;
 	snprintf(sk, sizeof(sk), "code-%s", purpose);
+	err = get_item(c->store, "idp-user-", sub, sk, &old);
+	if (err == GH_OK) {
+		gh_json_int(old, "sent", &sent);
+		gh_json_int(old, "sent_since", &since);
+		if (now - since >= SEND_WINDOW)
+			sent = since = 0;
+		if (sent >= SEND_MAX) {
+			err = deny(c, GH_PF_LIMIT_EXCEEDED,
+			    "Attempt limit exceeded, please try after some time.");
+			goto out;
+		}
+	} else if (err != GH_ERR_NOTFOUND)
+		goto out;
 	err = GH_ERR_NOMEM;
 	if ((item = item_new("idp-user-", sub, sk)) == NULL ||
 	    gh_json_add_str(item, "hash", hash) != GH_OK ||
 	    gh_json_add_int(item, "tries", 0) != GH_OK ||
-	    gh_json_add_int(item, "expires_at", time(NULL) + ttl) != GH_OK)
+	    gh_json_add_int(item, "sent", sent + 1) != GH_OK ||
+	    gh_json_add_int(item, "sent_since", since != 0 ? since : now) != GH_OK ||
+	    gh_json_add_int(item, "expires_at", now + ttl) != GH_OK)
 		goto out;
 	if ((err = gh_store_put(c->store, GH_TABLE_MAIN, item, NULL)) != GH_OK)
 		goto out;
@@ -513,6 +531,8 @@ code_issue(struct gh_pool *p, struct gh_pool_call *c, const char *sub,
 		err = deny(c, GH_PF_CODE_DELIVERY, "Unable to deliver the code by e-mail.");
 	}
 out:
+	memset(code, 0, sizeof(code));
+	json_object_put(old);
 	json_object_put(item);
 	return err;
 }
@@ -1748,10 +1768,15 @@ gh_pool_forgot_password(struct gh_pool *p, struct gh_pool_call *c)
 	if (err != GH_OK)
 		return err;
 	st = gh_json_str(acct, "status");
-	/* Only a confirmed address gets a reset code; the answer is the same. */
+	/*
+	 * Only a confirmed address gets a reset code, at most SEND_MAX an
+	 * hour; the answer is the same either way (what an unknown user gets).
+	 */
 	if (st != NULL && strcmp(st, "CONFIRMED") == 0 &&
-	    (err = code_issue(p, c, gh_json_str(acct, "sub"), email, "reset")) != GH_OK)
+	    (err = code_issue(p, c, gh_json_str(acct, "sub"), email, "reset")) != GH_OK &&
+	    !(err == GH_ERR_DENIED && c->fault == GH_PF_LIMIT_EXCEEDED))
 		goto out;
+	c->fault = GH_PF_NONE;
 	err = reply_delivery(c, email);
 out:
 	json_object_put(acct);

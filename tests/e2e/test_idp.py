@@ -554,3 +554,23 @@ def test_log_lines_hold_no_secrets(server):
     assert not re.search(r"verification code is \d{6}", text)
     lines = [l for l in server.log_lines() if l.get("app") == "idp"]
     assert lines and all("op" in l for l in lines if l.get("status") == 200), lines[:3]
+
+
+def test_code_mail_limit(server):
+    email = "flood-%d@example.com" % time.time_ns()
+    assert sign_up(server, email).status == 200          # code 1
+    for _ in range(4):                                    # codes 2..5
+        r = server.idp("ResendConfirmationCode", {"ClientId": client(server), "Username": email})
+        assert r.status == 200, r
+    r = server.idp("ResendConfirmationCode", {"ClientId": client(server), "Username": email})
+    err(r, "LimitExceededException")
+    # ForgotPassword floods are dropped silently (the answer of an unknown user).
+    u = server.new_user()
+    for i in range(5):
+        assert server.idp("ForgotPassword", {"ClientId": client(server),
+                                             "Username": u["email"]}).status == 200
+    n = len(server.mails())
+    r = server.idp("ForgotPassword", {"ClientId": client(server), "Username": u["email"]})
+    assert r.status == 200 and "CodeDeliveryDetails" in r.json(), r
+    time.sleep(0.2)
+    assert len(server.mails()) == n, "a sixth reset mail within the hour"
