@@ -165,6 +165,8 @@ def test_suspended_user_cannot_sign_in(server):
     r = login(server, u["email"], u["password"])
     j = err(r, "NotAuthorizedException")
     assert "disabled" in j["message"], j
+    j = err(server.idp("GetUser", {"AccessToken": u["access_token"]}), "NotAuthorizedException")
+    assert "disabled" in j["message"], j
     r = server.idp("InitiateAuth", {
         "ClientId": client(server), "AuthFlow": "REFRESH_TOKEN_AUTH",
         "AuthParameters": {"REFRESH_TOKEN": u["refresh_token"]}})
@@ -574,3 +576,41 @@ def test_code_mail_limit(server):
     assert r.status == 200 and "CodeDeliveryDetails" in r.json(), r
     time.sleep(0.2)
     assert len(server.mails()) == n, "a sixth reset mail within the hour"
+
+
+def test_lifetimes(server):
+    with server.variant(signup_code_ttl="1", reset_code_ttl="1", access_token_ttl="1",
+                        id_token_ttl="1") as v:
+        cid = v.conf()["client_id"]
+        email = "ttl-%d@example.com" % time.time_ns()
+        seen = len(v.mails())
+        r = v.idp("SignUp", {"ClientId": cid, "Username": email, "Password": "Ttl-Test-Pw-42"})
+        assert r.status == 200, r
+        code = code_from(v, email, seen)
+        time.sleep(2.1)
+        r = v.idp("ConfirmSignUp", {"ClientId": cid, "Username": email, "ConfirmationCode": code})
+        err(r, "ExpiredCodeException")
+        seen = len(v.mails())
+        assert v.idp("ResendConfirmationCode", {"ClientId": cid, "Username": email}).status == 200
+        r = v.idp("ConfirmSignUp", {"ClientId": cid, "Username": email,
+                                    "ConfirmationCode": code_from(v, email, seen)})
+        assert r.status == 200, r
+        r = v.idp("InitiateAuth", {"ClientId": cid, "AuthFlow": "USER_PASSWORD_AUTH",
+                                   "AuthParameters": {"USERNAME": email, "PASSWORD": "Ttl-Test-Pw-42"}})
+        ar = r.json()["AuthenticationResult"]
+        assert ar["ExpiresIn"] == 1, ar
+        _, idc = claims(ar["IdToken"])
+        assert idc["exp"] - idc["iat"] == 1, idc
+        seen = len(v.mails())
+        assert v.idp("ForgotPassword", {"ClientId": cid, "Username": email}).status == 200
+        reset = code_from(v, email, seen)
+        time.sleep(2.1)
+        j = err(v.idp("GetUser", {"AccessToken": ar["AccessToken"]}), "NotAuthorizedException")
+        assert "expired" in j["message"], j
+        r = v.idp("ConfirmForgotPassword", {"ClientId": cid, "Username": email,
+                                            "ConfirmationCode": reset, "Password": "Ttl-Test-Pw-43"})
+        err(r, "ExpiredCodeException")
+        # The refresh token outlives the access token.
+        r = v.idp("InitiateAuth", {"ClientId": cid, "AuthFlow": "REFRESH_TOKEN_AUTH",
+                                   "AuthParameters": {"REFRESH_TOKEN": ar["RefreshToken"]}})
+        assert r.status == 200, r
