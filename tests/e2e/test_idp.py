@@ -188,6 +188,10 @@ def test_sign_up_errors(server):
     err(r, "InvalidPasswordException")
     r = sign_up(server, "short-%d@example.com" % time.time_ns(), password="Ab1!")
     err(r, "InvalidPasswordException")
+    r = sign_up(server, "long-%d@example.com" % time.time_ns(), password="a" * 257)
+    err(r, "InvalidPasswordException")
+    r = sign_up(server, "wide-%d@example.com" % time.time_ns(), password="\u00e9\u20ac" * 128)
+    assert r.status == 200, r   # 256 characters, 640 bytes: allowed
     r = sign_up(server, "attr-%d@example.com" % time.time_ns(),
                 attrs=[{"Name": "custom:nope", "Value": "x"}])
     err(r, "InvalidParameterException")
