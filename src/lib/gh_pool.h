@@ -25,7 +25,8 @@
  *                                  the session (RevokeToken, GlobalSignOut,
  *                                  password change or reset) revokes its
  *                                  refresh token and its access tokens
- *   idp-fail-{username} / fail     failed sign-ins of one username (known
+ *   idp-fail-{sha256 hex of the lower-cased username} / fail
+ *                                  failed sign-ins of one username (known
  *                                  or not: the lock looks the same), the
  *                                  lock's end, expires_at
  *   idp-ip-{address} / w-{start}   failed attempts of one client address in

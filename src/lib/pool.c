@@ -363,6 +363,29 @@ out:
 	return err;
 }
 
+/*
+ * The key of a username's failure item: PK idp-fail-{sha256 hex of the
+ * lower-cased username}, whatever its length or bytes (an unknown user's
+ * name is the client's text).
+ */
+static enum gh_err
+lock_key(const char *user, char pk[10 + GH_SHA256_HEX_LEN])
+{
+	char		 hex[GH_SHA256_HEX_LEN], *low;
+	size_t		 i, n = strlen(user);
+	enum gh_err	 err;
+
+	if ((low = malloc(n + 1)) == NULL)
+		return GH_ERR_NOMEM;
+	for (i = 0; i <= n; i++)
+		low[i] = (char)(user[i] >= 'A' && user[i] <= 'Z' ? user[i] + 32 : user[i]);
+	err = gh_sha256_hex(low, n, hex);
+	free(low);
+	if (err == GH_OK)
+		snprintf(pk, 10 + GH_SHA256_HEX_LEN, "idp-fail-%s", hex);
+	return err;
+}
+
 /* Seconds left of the username's lock (0: not locked); *fails its count. */
 static enum gh_err
 lock_get(struct gh_store *s, const char *user, long *left, int64_t *fails)
@@ -370,11 +393,14 @@ lock_get(struct gh_store *s, const char *user, long *left, int64_t *fails)
 	json_object	*o = NULL;
 	int64_t		 until = 0;
 	time_t		 now = time(NULL);
+	char		 pk[10 + GH_SHA256_HEX_LEN];
 	enum gh_err	 err;
 
 	*left = 0;
 	*fails = 0;
-	err = get_item(s, "idp-fail-", user, "fail", &o);
+	if ((err = lock_key(user, pk)) != GH_OK)
+		return err;
+	err = gh_store_get(s, GH_TABLE_MAIN, pk, "fail", &o);
 	if (err == GH_ERR_NOTFOUND)
 		return GH_OK;
 	if (err != GH_OK)
@@ -393,13 +419,15 @@ lock_fail(struct gh_store *s, const char *user)
 {
 	struct gh_update	 u;
 	json_object		*add = NULL, *set = NULL, *after = NULL;
-	char			 pk[300];
+	char			 pk[10 + GH_SHA256_HEX_LEN];
 	time_t			 now = time(NULL);
 	int64_t			 n = 0;
 	long			 lock;
-	enum gh_err		 err = GH_ERR_NOMEM;
+	enum gh_err		 err;
 
-	snprintf(pk, sizeof(pk), "idp-fail-%s", user);
+	if ((err = lock_key(user, pk)) != GH_OK)
+		return err;
+	err = GH_ERR_NOMEM;
 	if ((add = json_object_new_object()) == NULL ||
 	    (set = json_object_new_object()) == NULL ||
 	    gh_json_add_int(add, "failures", 1) != GH_OK ||
@@ -433,10 +461,11 @@ out:
 static enum gh_err
 lock_clear(struct gh_store *s, const char *user)
 {
-	char		pk[300];
+	char		pk[10 + GH_SHA256_HEX_LEN];
 	enum gh_err	err;
 
-	snprintf(pk, sizeof(pk), "idp-fail-%s", user);
+	if ((err = lock_key(user, pk)) != GH_OK)
+		return err;
 	err = gh_store_delete(s, GH_TABLE_MAIN, pk, "fail", NULL, NULL);
 	return err == GH_ERR_NOTFOUND ? GH_OK : err;
 }
@@ -801,7 +830,7 @@ claim_email(struct gh_pool_call *c, const char *email, const char *sub)
 {
 	struct gh_cond	 cond = { GH_COND_NOT_EXISTS, 0 };
 	json_object	*look = NULL, *acct = NULL;
-	char		 pk[300];
+	char		 pk[400];
 	int		 attempt;
 	enum gh_err	 err;
 
@@ -858,7 +887,7 @@ gh_pool_sign_up(struct gh_pool *p, struct gh_pool_call *c)
 	json_object	*attrs = NULL, *arr = NULL, *ev = NULL, *res = NULL;
 	json_object	*acct = NULL, *out = NULL;
 	const char	*pw = in_str(c, "Password"), *given;
-	char		 email[256], sub[GH_UUID_LEN], ts[32], msg[256];
+	char		 email[320], sub[GH_UUID_LEN], ts[32], msg[256];
 	char		*phc = NULL;
 	struct gh_cond	 cond = { GH_COND_NOT_EXISTS, 0 };
 	enum gh_err	 err;
@@ -945,7 +974,7 @@ gh_pool_confirm_sign_up(struct gh_pool *p, struct gh_pool_call *c)
 {
 	json_object	*acct = NULL, *set = NULL;
 	const char	*code = in_str(c, "ConfirmationCode"), *sub, *st;
-	char		 email[256], ts[32];
+	char		 email[320], ts[32];
 	struct gh_cond	 cond = { GH_COND_VERSION, 0 };
 	int64_t		 version = 0;
 	enum gh_err	 err;
@@ -1014,7 +1043,7 @@ gh_pool_resend_code(struct gh_pool *p, struct gh_pool_call *c)
 {
 	json_object	*acct = NULL;
 	const char	*st;
-	char		 email[256];
+	char		 email[320];
 	enum gh_err	 err;
 
 	if ((err = client_check(p, c)) != GH_OK)
@@ -1288,7 +1317,7 @@ auth_password(struct gh_pool *p, struct gh_pool_call *c, json_object *ap)
 	json_object	*acct = NULL, *prof = NULL, *set = NULL;
 	const char	*user = gh_json_str(ap, "USERNAME");
 	const char	*pw = gh_json_str(ap, "PASSWORD"), *phc, *st;
-	char		 email[256], *fresh = NULL;
+	char		 email[320], *fresh = NULL;
 	int64_t		 fails = 0;
 	long		 left = 0;
 	int		 rehash = 0, known;
@@ -1301,7 +1330,7 @@ auth_password(struct gh_pool *p, struct gh_pool_call *c, json_object *ap)
 	if ((err = ip_check(p, c)) != GH_OK)
 		return err;
 	known = norm_username(user, email, sizeof(email));
-	if ((err = lock_get(c->store, email, &left, &fails)) != GH_OK)
+	if ((err = lock_get(c->store, user, &left, &fails)) != GH_OK)
 		return err;
 	if (left > 0)
 		return deny(c, GH_PF_NOT_AUTHORIZED, "%s", LOCKED);
@@ -1310,17 +1339,17 @@ auth_password(struct gh_pool *p, struct gh_pool_call *c, json_object *ap)
 		return err;
 	if (acct == NULL || (phc = gh_json_str(acct, "password")) == NULL) {
 		gh_password_dummy_verify(pw, &p->params);
-		err = login_failed(p, c, email);
+		err = login_failed(p, c, user);
 		goto out;
 	}
 	err = gh_password_verify(pw, phc, &p->params, &rehash);
 	if (err == GH_ERR_DENIED || err == GH_ERR_INVAL) {
-		err = login_failed(p, c, email);
+		err = login_failed(p, c, user);
 		goto out;
 	}
 	if (err != GH_OK)
 		goto out;
-	if (fails > 0 && (err = lock_clear(c->store, email)) != GH_OK)
+	if (fails > 0 && (err = lock_clear(c->store, user)) != GH_OK)
 		goto out;
 	st = gh_json_str(acct, "status");
 	if (st == NULL || strcmp(st, "CONFIRMED") != 0) {
@@ -1756,7 +1785,7 @@ gh_pool_forgot_password(struct gh_pool *p, struct gh_pool_call *c)
 {
 	json_object	*acct = NULL;
 	const char	*st;
-	char		 email[256];
+	char		 email[320];
 	enum gh_err	 err;
 
 	if ((err = client_check(p, c)) != GH_OK)
@@ -1788,7 +1817,7 @@ gh_pool_confirm_forgot(struct gh_pool *p, struct gh_pool_call *c)
 {
 	json_object	*acct = NULL, *ev = NULL, *res = NULL, *none = NULL;
 	const char	*pw = in_str(c, "Password"), *sub;
-	char		 email[256], msg[256];
+	char		 email[320], msg[256];
 	int64_t		 version = 0;
 	enum gh_err	 err;
 

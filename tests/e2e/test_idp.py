@@ -217,6 +217,15 @@ def test_no_enumeration_on_sign_in(server):
     assert abs(r1.elapsed - r2.elapsed) < max(0.25, r2.elapsed), (r1.elapsed, r2.elapsed)
 
 
+def test_odd_usernames(server):
+    # Long, non-ASCII or not e-mail at all: the answer of a wrong password, never a 500.
+    for name in ("x" * 5000, "\u00e9" * 300 + "@example.com", "not an email", "\u2603"):
+        j = err(login(server, name, "Whatever-123"), "NotAuthorizedException")
+        assert j["message"] == "Incorrect username or password.", j
+    r = server.idp("ForgotPassword", {"ClientId": client(server), "Username": "\u00e9" * 128})
+    err(r, "InvalidParameterException")
+
+
 def test_unconfirmed_and_codes(server):
     email = "codes-%d@example.com" % time.time_ns()
     seen = len(server.mails())
