@@ -157,6 +157,28 @@ in_str(struct gh_pool_call *c, const char *key)
 	return gh_json_str(c->in, key);
 }
 
+/*
+ * The route checks members' shapes; the library checks again that the
+ * strings an operation needs are there (NULL-terminated list of names).
+ */
+static enum gh_err
+require(struct gh_pool_call *c, ...)
+{
+	va_list		 ap;
+	const char	*name;
+	enum gh_err	 err = GH_OK;
+
+	va_start(ap, c);
+	while ((name = va_arg(ap, const char *)) != NULL)
+		if (in_str(c, name) == NULL) {
+			err = deny(c, GH_PF_INVALID_PARAMETER,
+			    "Missing required parameter %s", name);
+			break;
+		}
+	va_end(ap);
+	return err;
+}
+
 static json_object *
 in_obj(json_object *o, const char *key)
 {
@@ -676,6 +698,8 @@ attrs_parse(struct gh_pool_call *c, json_object *arr, int writing,
 	size_t		 i, n;
 	int		 k;
 
+	if (arr != NULL && !json_object_is_type(arr, json_type_array))
+		return deny(c, GH_PF_INVALID_PARAMETER, "UserAttributes must be a list.");
 	if ((o = json_object_new_object()) == NULL)
 		return GH_ERR_NOMEM;
 	n = arr != NULL ? json_object_array_length(arr) : 0;
@@ -892,6 +916,8 @@ gh_pool_sign_up(struct gh_pool *p, struct gh_pool_call *c)
 	struct gh_cond	 cond = { GH_COND_NOT_EXISTS, 0 };
 	enum gh_err	 err;
 
+	if ((err = require(c, "ClientId", "Username", "Password", NULL)) != GH_OK)
+		return err;
 	if ((err = client_check(p, c)) != GH_OK)
 		return err;
 	if (!norm_username(in_str(c, "Username"), email, sizeof(email)))
@@ -979,6 +1005,8 @@ gh_pool_confirm_sign_up(struct gh_pool *p, struct gh_pool_call *c)
 	int64_t		 version = 0;
 	enum gh_err	 err;
 
+	if ((err = require(c, "ClientId", "Username", "ConfirmationCode", NULL)) != GH_OK)
+		return err;
 	if ((err = client_check(p, c)) != GH_OK ||
 	    (err = ip_check(p, c)) != GH_OK)
 		return err;
@@ -1046,6 +1074,8 @@ gh_pool_resend_code(struct gh_pool *p, struct gh_pool_call *c)
 	char		 email[320];
 	enum gh_err	 err;
 
+	if ((err = require(c, "ClientId", "Username", NULL)) != GH_OK)
+		return err;
 	if ((err = client_check(p, c)) != GH_OK)
 		return err;
 	if (!norm_username(in_str(c, "Username"), email, sizeof(email)))
@@ -1437,6 +1467,8 @@ gh_pool_initiate_auth(struct gh_pool *p, struct gh_pool_call *c)
 	json_object	*ap = in_obj(c->in, "AuthParameters");
 	enum gh_err	 err;
 
+	if ((err = require(c, "ClientId", "AuthFlow", NULL)) != GH_OK)
+		return err;
 	if ((err = client_check(p, c)) != GH_OK)
 		return err;
 	if (flow == NULL)
@@ -1583,6 +1615,8 @@ gh_pool_get_user(struct gh_pool *p, struct gh_pool_call *c)
 	size_t		 i;
 	enum gh_err	 err;
 
+	if ((err = require(c, "AccessToken", NULL)) != GH_OK)
+		return err;
 	if ((err = access_check(p, c, &acct, &prof)) != GH_OK)
 		return err;
 	err = GH_ERR_NOMEM;
@@ -1628,6 +1662,8 @@ gh_pool_update_attributes(struct gh_pool *p, struct gh_pool_call *c)
 	size_t			 i;
 	enum gh_err		 err;
 
+	if ((err = require(c, "AccessToken", NULL)) != GH_OK)
+		return err;
 	if ((err = access_check(p, c, &acct, &prof)) != GH_OK)
 		return err;
 	json_object_object_get_ex(c->in, "UserAttributes", &arr);
@@ -1731,6 +1767,8 @@ gh_pool_change_password(struct gh_pool *p, struct gh_pool_call *c)
 	long		 left = 0;
 	enum gh_err	 err;
 
+	if ((err = require(c, "AccessToken", "PreviousPassword", "ProposedPassword", NULL)) != GH_OK)
+		return err;
 	if ((err = ip_check(p, c)) != GH_OK ||
 	    (err = access_check(p, c, &acct, &prof)) != GH_OK)
 		return err;
@@ -1768,6 +1806,8 @@ gh_pool_global_sign_out(struct gh_pool *p, struct gh_pool_call *c)
 	json_object	*acct = NULL, *prof = NULL;
 	enum gh_err	 err;
 
+	if ((err = require(c, "AccessToken", NULL)) != GH_OK)
+		return err;
 	if ((err = access_check(p, c, &acct, &prof)) != GH_OK)
 		return err;
 	if ((err = sessions_revoke(c->store, gh_json_str(acct, "sub"))) == GH_OK &&
@@ -1788,6 +1828,8 @@ gh_pool_forgot_password(struct gh_pool *p, struct gh_pool_call *c)
 	char		 email[320];
 	enum gh_err	 err;
 
+	if ((err = require(c, "ClientId", "Username", NULL)) != GH_OK)
+		return err;
 	if ((err = client_check(p, c)) != GH_OK)
 		return err;
 	if (!norm_username(in_str(c, "Username"), email, sizeof(email)))
@@ -1821,6 +1863,8 @@ gh_pool_confirm_forgot(struct gh_pool *p, struct gh_pool_call *c)
 	int64_t		 version = 0;
 	enum gh_err	 err;
 
+	if ((err = require(c, "ClientId", "Username", "ConfirmationCode", "Password", NULL)) != GH_OK)
+		return err;
 	if ((err = client_check(p, c)) != GH_OK ||
 	    (err = ip_check(p, c)) != GH_OK)
 		return err;
@@ -1876,6 +1920,8 @@ gh_pool_revoke_token(struct gh_pool *p, struct gh_pool_call *c)
 	const char	*tok = in_str(c, "Token"), *stored, *client;
 	enum gh_err	 err;
 
+	if ((err = require(c, "ClientId", "Token", NULL)) != GH_OK)
+		return err;
 	if ((err = client_check(p, c)) != GH_OK)
 		return err;
 	if (tok != NULL && strchr(tok, '.') != NULL)
