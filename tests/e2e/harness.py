@@ -27,6 +27,13 @@ port.  Case files get a started Server and use its helpers:
                                  kind with changed gatehouse.conf keys
     server.cache                 a dict a case file may keep state in
 
+With STORE = "dynamodb" (run.py --store dynamodb --dynamodb-endpoint URL)
+every server's var/gatehouse.conf names that endpoint (dynalite) and tables
+of its own (fresh names per server, variants included), written before init
+so that init creates the tables and the demo data there.  A variant's
+sqlite_path edit (how cases make the store unavailable) then points
+dynamodb_endpoint at a closed loopback port instead.
+
 A Response has .status, .headers (an email.message.Message: .get(name),
 .get_all(name)), .body (bytes), .text, .json() and .elapsed (seconds).
 """
@@ -53,6 +60,10 @@ CGI = os.path.join(ROOT, "cgi-bin") if BUILD == "release" else \
 BIN = os.path.join(ROOT, "bin") if BUILD == "release" else \
     os.path.join(ROOT, "build", BUILD, "bin")
 SERVE = os.path.join(ROOT, "src", "scripts", "serve.sh")
+
+# The store every server uses (run.py --store, --dynamodb-endpoint).
+STORE = "sqlite"
+DYNAMODB_ENDPOINT = ""
 
 # Test pages written into the htdocs copy where the built apps have none,
 # so the history-mode fallback can be checked before the frontends exist.
@@ -101,6 +112,13 @@ class Response:
 
     def __repr__(self):
         return "<Response %d %.120r>" % (self.status, self.body)
+
+
+def closed_port():
+    """A loopback port nothing listens on (bound, then released)."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
 
 
 def free_port():
@@ -161,6 +179,13 @@ class Server:
         if conf_from is not None:
             shutil.copy(conf_from, self.conf_path)
             edit_conf(self.conf_path, public_url=self.base)
+        if STORE == "dynamodb":
+            self._dynamodb_conf(conf_from is None)
+            if conf_edits and "sqlite_path" in conf_edits:
+                conf_edits = dict(conf_edits)
+                del conf_edits["sqlite_path"]
+                conf_edits["dynamodb_endpoint"] = "http://127.0.0.1:%d" % \
+                    closed_port()
         if init:
             # Its own store, keys, mail and demo data (a copied configuration
             # keeps the pool and client ids); the edits come after, so an
@@ -168,6 +193,21 @@ class Server:
             self.gatehouse("init", "--public-url", self.base)
         if conf_edits:
             edit_conf(self.conf_path, **conf_edits)
+
+    def _dynamodb_conf(self, fresh):
+        """Points this server's configuration at DYNAMODB_ENDPOINT, with
+        table names of its own."""
+        if not DYNAMODB_ENDPOINT:
+            raise RuntimeError("STORE dynamodb needs DYNAMODB_ENDPOINT")
+        table = "gh-e2e-%d-%d" % (os.getpid(), len(ALL_SERVERS))
+        keys = {"store": "dynamodb", "dynamodb_endpoint": DYNAMODB_ENDPOINT,
+                "dynamodb_table": table,
+                "dynamodb_orders_table": table + "-orders"}
+        if fresh:
+            with open(self.conf_path, "w") as f:
+                f.write("".join("%s = %s\n" % kv for kv in keys.items()))
+        else:
+            edit_conf(self.conf_path, **keys)
 
     # --- life cycle ---------------------------------------------------------
     def start(self):
