@@ -190,6 +190,16 @@ in_obj(json_object *o, const char *key)
 	return v;
 }
 
+/* The time in milliseconds (locks: a 1 s lock must last a second). */
+static int64_t
+now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
 static void
 iso_time(time_t t, char *buf, size_t size)
 {
@@ -413,8 +423,7 @@ static enum gh_err
 lock_get(struct gh_store *s, const char *user, long *left, int64_t *fails)
 {
 	json_object	*o = NULL;
-	int64_t		 until = 0;
-	time_t		 now = time(NULL);
+	int64_t		 until = 0, now = now_ms();
 	char		 pk[10 + GH_SHA256_HEX_LEN];
 	enum gh_err	 err;
 
@@ -428,9 +437,9 @@ lock_get(struct gh_store *s, const char *user, long *left, int64_t *fails)
 	if (err != GH_OK)
 		return err;
 	gh_json_int(o, "failures", fails);
-	gh_json_int(o, "locked_until", &until);
+	gh_json_int(o, "locked_until_ms", &until);
 	if (until > now)
-		*left = (long)(until - now);
+		*left = (long)((until - now + 999) / 1000);
 	json_object_put(o);
 	return GH_OK;
 }
@@ -465,7 +474,7 @@ lock_fail(struct gh_store *s, const char *user)
 	if ((lock = gh_pool_lock_seconds((long)n)) > 0) {
 		json_object_put(set);
 		if ((set = json_object_new_object()) == NULL ||
-		    gh_json_add_int(set, "locked_until", now + lock) != GH_OK) {
+		    gh_json_add_int(set, "locked_until_ms", now_ms() + lock * 1000) != GH_OK) {
 			err = GH_ERR_NOMEM;
 			goto out;
 		}

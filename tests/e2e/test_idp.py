@@ -603,7 +603,8 @@ def test_code_mail_limit(server):
 
 
 def test_lifetimes(server):
-    with server.variant(signup_code_ttl="1", reset_code_ttl="1", access_token_ttl="1",
+    # (TTLs are whole seconds: a 2 s code lives 1 to 2 s)
+    with server.variant(signup_code_ttl="2", reset_code_ttl="2", access_token_ttl="1",
                         id_token_ttl="1") as v:
         cid = v.conf()["client_id"]
         email = "ttl-%d@example.com" % time.time_ns()
@@ -611,7 +612,7 @@ def test_lifetimes(server):
         r = v.idp("SignUp", {"ClientId": cid, "Username": email, "Password": "Ttl-Test-Pw-42"})
         assert r.status == 200, r
         code = code_from(v, email, seen)
-        time.sleep(2.1)
+        time.sleep(3.1)
         r = v.idp("ConfirmSignUp", {"ClientId": cid, "Username": email, "ConfirmationCode": code})
         err(r, "ExpiredCodeException")
         seen = len(v.mails())
@@ -628,7 +629,7 @@ def test_lifetimes(server):
         seen = len(v.mails())
         assert v.idp("ForgotPassword", {"ClientId": cid, "Username": email}).status == 200
         reset = code_from(v, email, seen)
-        time.sleep(2.1)
+        time.sleep(3.1)
         j = err(v.idp("GetUser", {"AccessToken": ar["AccessToken"]}), "NotAuthorizedException")
         assert "expired" in j["message"], j
         r = v.idp("ConfirmForgotPassword", {"ClientId": cid, "Username": email,
