@@ -415,6 +415,31 @@ test_operations(void)
 	    "\"Reset-Unit-Pw-2\"}", code);
 	T(call(gh_pool_confirm_forgot, buf, &c) == GH_ERR_DENIED &&
 	    c.fault == GH_PF_EXPIRED_CODE, "the right code is dead after five wrong ones");
+	/* A lookup left without its account: taken over once it is old. */
+	{
+		char	 item[256];
+		json_object *o;
+
+		snprintf(item, sizeof(item), "{\"PK\":\"idp-email-orphan@example.com\","
+		    "\"SK\":\"email\",\"sub\":\"gone\",\"created\":%lld}",
+		    (long long)time(NULL));
+		o = json_tokener_parse(item);
+		gh_store_put(store, GH_TABLE_MAIN, o, NULL);
+		json_object_put(o);
+		T(call(gh_pool_sign_up, "{\"ClientId\":\"testclient\",\"Username\":"
+		    "\"orphan@example.com\",\"Password\":\"Unit-Test-Pw-1\"}", &c) ==
+		    GH_ERR_DENIED && c.fault == GH_PF_USERNAME_EXISTS,
+		    "a young orphaned lookup is left alone (its sign-up may be running)");
+		snprintf(item, sizeof(item), "{\"PK\":\"idp-email-orphan@example.com\","
+		    "\"SK\":\"email\",\"sub\":\"gone\",\"created\":%lld}",
+		    (long long)time(NULL) - 120);
+		o = json_tokener_parse(item);
+		gh_store_put(store, GH_TABLE_MAIN, o, NULL);
+		json_object_put(o);
+		T(call(gh_pool_sign_up, "{\"ClientId\":\"testclient\",\"Username\":"
+		    "\"orphan@example.com\",\"Password\":\"Unit-Test-Pw-1\"}", &c) ==
+		    GH_OK, "an old orphaned lookup is taken over");
+	}
 	json_object_put(c.out);
 }
 

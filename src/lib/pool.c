@@ -855,22 +855,30 @@ password_policy(struct gh_pool *p, struct gh_pool_call *c, const char *pw,
 /* --- SignUp --------------------------------------------------------------- */
 
 /*
- * Claims the e-mail for sub.  A lookup whose account never got written (a
- * crash between the two puts) is taken over; a live one is UsernameExists.
+ * Claims the e-mail for sub.  A live lookup is UsernameExists.  A lookup
+ * whose account was never written (a crash between the two puts) is taken
+ * over, but only once it is ORPHAN_AGE old: a younger one may belong to a
+ * sign-up that is writing its account right now.
  */
+#define ORPHAN_AGE	60	/* seconds */
+
 static enum gh_err
 claim_email(struct gh_pool_call *c, const char *email, const char *sub)
 {
 	struct gh_cond	 cond = { GH_COND_NOT_EXISTS, 0 };
+	struct gh_cond	 vc = { GH_COND_VERSION, 0 };
 	json_object	*look = NULL, *acct = NULL;
+	const char	*owner;
 	char		 pk[400];
+	int64_t		 created = 0;
 	int		 attempt;
 	enum gh_err	 err;
 
 	snprintf(pk, sizeof(pk), "idp-email-%s", email);
 	for (attempt = 0; attempt < 2; attempt++) {
 		if ((look = item_new("", pk, "email")) == NULL ||
-		    gh_json_add_str(look, "sub", sub) != GH_OK) {
+		    gh_json_add_str(look, "sub", sub) != GH_OK ||
+		    gh_json_add_int(look, "created", time(NULL)) != GH_OK) {
 			err = GH_ERR_NOMEM;
 			goto out;
 		}
@@ -880,30 +888,25 @@ claim_email(struct gh_pool_call *c, const char *email, const char *sub)
 		if (err != GH_ERR_CONFLICT)
 			goto out;
 		/* Taken: by a live account, or orphaned? */
-		if ((err = gh_store_get(c->store, GH_TABLE_MAIN, pk, "email",
-		    &look)) == GH_ERR_NOTFOUND)
-			continue;
+		err = gh_store_get(c->store, GH_TABLE_MAIN, pk, "email", &look);
+		if (err == GH_ERR_NOTFOUND)
+			continue;	/* gone meanwhile: try again */
 		if (err != GH_OK)
 			goto out;
-		err = get_item(c->store, "idp-user-", gh_json_str(look, "sub") ?
-		    gh_json_str(look, "sub") : "-", "account", &acct);
+		owner = gh_json_str(look, "sub");
+		gh_json_int(look, "created", &created);
+		err = get_item(c->store, "idp-user-", owner != NULL ? owner : "-",
+		    "account", &acct);
 		json_object_put(acct);
 		acct = NULL;
-		if (err == GH_OK || attempt > 0) {
-			err = err == GH_OK || err == GH_ERR_NOTFOUND ?
-			    deny(c, GH_PF_USERNAME_EXISTS,
-			    "An account with the given email already exists.") : err;
+		if (err != GH_OK && err != GH_ERR_NOTFOUND)
 			goto out;
-		}
-		if (err != GH_ERR_NOTFOUND)
+		if (err == GH_OK || attempt > 0 || time(NULL) - created < ORPHAN_AGE)
+			break;
+		gh_json_int(look, "version", &vc.version);
+		err = gh_store_delete(c->store, GH_TABLE_MAIN, pk, "email", &vc, NULL);
+		if (err != GH_OK && err != GH_ERR_NOTFOUND && err != GH_ERR_CONFLICT)
 			goto out;
-		{
-			struct gh_cond vc = { GH_COND_VERSION, 0 };
-			gh_json_int(look, "version", &vc.version);
-			err = gh_store_delete(c->store, GH_TABLE_MAIN, pk, "email", &vc, NULL);
-			if (err != GH_OK && err != GH_ERR_NOTFOUND && err != GH_ERR_CONFLICT)
-				goto out;
-		}
 		json_object_put(look);
 		look = NULL;
 	}
@@ -1010,7 +1013,6 @@ gh_pool_confirm_sign_up(struct gh_pool *p, struct gh_pool_call *c)
 	json_object	*acct = NULL, *set = NULL;
 	const char	*code = in_str(c, "ConfirmationCode"), *sub, *st;
 	char		 email[320], ts[32];
-	struct gh_cond	 cond = { GH_COND_VERSION, 0 };
 	int64_t		 version = 0;
 	enum gh_err	 err;
 
@@ -1044,7 +1046,6 @@ gh_pool_confirm_sign_up(struct gh_pool *p, struct gh_pool_call *c)
 	if ((err = code_consume(c, sub, "signup", version)) != GH_OK)
 		goto out;
 	iso_time(time(NULL), ts, sizeof(ts));
-	gh_json_int(acct, "version", &cond.version);
 	if ((set = json_object_new_object()) == NULL ||
 	    gh_json_add_str(set, "status", "CONFIRMED") != GH_OK ||
 	    gh_json_add_str(set, "updated_at", ts) != GH_OK) {
