@@ -200,15 +200,6 @@ now_ms(void)
 	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
-static void
-iso_time(time_t t, char *buf, size_t size)
-{
-	struct tm tm;
-
-	gmtime_r(&t, &tm);
-	strftime(buf, size, "%Y-%m-%dT%H:%M:%SZ", &tm);
-}
-
 /*
  * The username as the pool keys it: lower-cased.  Returns 1 if it is an
  * e-mail address (the only usernames this pool has), else 0 (out still
@@ -967,7 +958,7 @@ gh_pool_sign_up(struct gh_pool *p, struct gh_pool_call *c)
 		goto out;
 	if ((err = claim_email(c, email, sub)) != GH_OK)
 		goto out;
-	iso_time(time(NULL), ts, sizeof(ts));
+	gh_iso_time(time(NULL), ts, sizeof(ts));
 	if ((acct = item_new("idp-user-", sub, "account")) == NULL ||
 	    gh_json_add_str(acct, "sub", sub) != GH_OK ||
 	    gh_json_add_str(acct, "email", email) != GH_OK ||
@@ -1045,7 +1036,7 @@ gh_pool_confirm_sign_up(struct gh_pool *p, struct gh_pool_call *c)
 		goto out;
 	if ((err = code_consume(c, sub, "signup", version)) != GH_OK)
 		goto out;
-	iso_time(time(NULL), ts, sizeof(ts));
+	gh_iso_time(time(NULL), ts, sizeof(ts));
 	if ((set = json_object_new_object()) == NULL ||
 	    gh_json_add_str(set, "status", "CONFIRMED") != GH_OK ||
 	    gh_json_add_str(set, "updated_at", ts) != GH_OK) {
@@ -1686,7 +1677,7 @@ gh_pool_update_attributes(struct gh_pool *p, struct gh_pool_call *c)
 		goto out;
 	}
 	json_object_object_del(attrs, "email");
-	iso_time(time(NULL), ts, sizeof(ts));
+	gh_iso_time(time(NULL), ts, sizeof(ts));
 	err = GH_ERR_NOMEM;
 	if ((set = json_object_new_object()) == NULL ||
 	    gh_json_add_str(set, "updated_at", ts) != GH_OK)
@@ -1749,7 +1740,7 @@ password_set(struct gh_pool *p, struct gh_pool_call *c, json_object *acct,
 	char		*phc = NULL, ts[32];
 	enum gh_err	 err;
 
-	iso_time(time(NULL), ts, sizeof(ts));
+	gh_iso_time(time(NULL), ts, sizeof(ts));
 	if ((err = gh_password_hash(pw, &p->params, &phc)) != GH_OK)
 		return err;
 	err = GH_ERR_NOMEM;
