@@ -1761,7 +1761,7 @@ enable_ttl(struct gh_store *s, enum gh_table t)
 	    json_object_object_add(spec, "Enabled",
 	    json_object_new_boolean(1)) == 0) {
 		err = ddb_call(s, "UpdateTimeToLive", req, NULL);
-		if (err != GH_OK)
+		if (err != GH_OK && strstr(s->errmsg, "already enabled") == NULL)
 			fprintf(stderr, "gatehouse: TTL on %s not enabled "
 			    "(%s); expired items are still absent to every "
 			    "read\n", gh_table_names[t], s->errmsg);
