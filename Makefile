@@ -99,9 +99,18 @@ fuzz: deps-check $(B)/gen/migrations.c
 	    tests/fuzz/corpus-$${t#fuzz-} || exit 1; \
 	done
 
+# The SSO end-to-end cases' identities (tokens signed with the server's key).
+programs: $(B)/tests/e2e-fixture
+$(B)/tests/e2e-fixture: tests/e2e/fixture.c $(LIB) $(HDRS) | $(B)/tests
+	$(CC) $(CPPFLAGS) $(CFLAGS) $(LDFLAGS) -o $@ $< $(LIB) $(LDLIBS)
+
 # The benchmark's baseline: a FastCGI responder that does nothing.
 $(B)/bench/noop-fcgi: tests/bench/noop-fcgi.c | $(B)/bench
 	$(CC) $(CFLAGS) $(shell pkg-config --cflags fcgi) $(LDFLAGS) -o $@ $< $(shell pkg-config --libs fcgi)
+
+# The verifier micro-benchmark (make bench runs it after wrk).
+$(B)/bench/bench-verify: tests/bench/bench-verify.c $(LIB) $(HDRS) | $(B)/bench
+	$(CC) $(CPPFLAGS) $(CFLAGS) $(LDFLAGS) -o $@ $< $(LIB) $(LDLIBS)
 
 $(B)/lib $(B)/gen $(B)/tests $(B)/bench $(CGI) $(BIN):
 	mkdir -p $@
@@ -133,7 +142,7 @@ check-asan: deps
 valgrind: deps programs
 	@VALGRIND=1 sh tests/run-unit.sh $(B)
 
-bench: deps all $(B)/bench/noop-fcgi
+bench: deps all $(B)/bench/noop-fcgi $(B)/bench/bench-verify
 	@sh tests/bench/run.sh
 
 clean:

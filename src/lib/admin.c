@@ -11,6 +11,7 @@
 #include "gh_conf.h"
 #include "gh_http.h"
 #include "gh_json.h"
+#include "gh_market.h"
 #include "gh_store.h"
 
 /* Provided by the DynamoDB backend when it is linked in. */
@@ -186,34 +187,17 @@ gh_admin_seed_demo(const struct gh_conf *c, struct gh_store *s)
 	if ((err = gh_admin_app_add(s, "support", "Support desk", chan, 1, "open",
 	    msg, sizeof(msg))) != GH_OK)
 		return err;
-	return GH_OK;
+	return gh_market_seed_catalog(s);
 }
 
 /* Finds the profile of a user by e-mail (EmailIndex); *out owned. */
 static enum gh_err
 user_by_email(struct gh_store *s, const char *email, json_object **out)
 {
-	struct gh_query	 q;
-	struct gh_page	 page = { NULL, NULL };
-	char		 pk[320];
-	enum gh_err	 err;
+	char pk[320];
 
-	memset(&q, 0, sizeof(q));
 	snprintf(pk, sizeof(pk), "email-%s", email);
-	q.table = GH_TABLE_MAIN;
-	q.index = GH_INDEX_GSI1;
-	q.pk = pk;
-	q.skop = GH_SK_EQ;
-	q.sk1 = "user";
-	q.limit = 1;
-	if ((err = gh_store_query(s, &q, &page)) != GH_OK)
-		return err;
-	if (json_object_array_length(page.items) == 0)
-		err = GH_ERR_NOTFOUND;
-	else
-		*out = json_object_get(json_object_array_get_idx(page.items, 0));
-	gh_page_free(&page);
-	return err;
+	return gh_market_find_one(s, GH_INDEX_GSI1, pk, "user", 0, out);
 }
 
 enum gh_err
@@ -267,18 +251,15 @@ enum gh_err
 gh_admin_user_set(struct gh_store *s, const char *email, const char *what,
     const char *value, char *msg, size_t msgsz)
 {
-	json_object	*user = NULL, *set = NULL;
-	struct gh_update u;
-	struct gh_cond	 cond;
-	char		 ts[32], gsi[64], lower[300];
-	const char	*pk;
+	json_object	*user = NULL;
+	char		 lower[300];
+	const char	*sub;
 	size_t		 i;
-	int64_t		 version;
-	enum gh_err	 err = GH_ERR_NOMEM;
+	int		 role = strcmp(what, "role") == 0;
+	enum gh_err	 err;
 
-	memset(&u, 0, sizeof(u));
-	if (strcmp(what, "role") == 0) {
-		if (strcmp(value, "customer") && strcmp(value, "partner") && strcmp(value, "admin")) {
+	if (role) {
+		if (gh_market_enum(gh_role_names, GH_ROLE__MAX, value) < 0) {
 			snprintf(msg, msgsz, "role must be customer, partner or admin");
 			return GH_ERR_INVAL;
 		}
@@ -297,30 +278,15 @@ gh_admin_user_set(struct gh_store *s, const char *email, const char *what,
 			snprintf(msg, msgsz, "no user with e-mail %s", email);
 		goto out;
 	}
-	err = GH_ERR_NOMEM;
-	pk = gh_json_str(user, "PK");
-	if (pk == NULL || !gh_json_int(user, "version", &version)) {
+	if ((sub = gh_json_str(user, "sub")) == NULL) {
 		err = GH_ERR_INTERNAL;
 		goto out;
 	}
-	iso_now(ts, sizeof(ts));
-	if ((set = json_object_new_object()) == NULL ||
-	    gh_json_add_str(set, what, value) != GH_OK ||
-	    gh_json_add_str(set, "updated_at", ts) != GH_OK)
-		goto out;
-	if (strcmp(what, "role") == 0) {
-		snprintf(gsi, sizeof(gsi), "role-%s", value);
-		if (gh_json_add_str(set, "GSI2PK", gsi) != GH_OK)
-			goto out;
-	}
-	u.set = set;
-	cond.type = GH_COND_VERSION;
-	cond.version = version;
-	err = gh_store_update(s, GH_TABLE_MAIN, pk, "user", &u, &cond, NULL);
+	err = gh_market_user_set(s, sub, role ? value : NULL, role ? NULL : value,
+	    NULL, NULL);
 	if (err == GH_ERR_CONFLICT)
 		snprintf(msg, msgsz, "the user changed meanwhile; try again");
 out:
-	json_object_put(set);
 	json_object_put(user);
 	return err;
 }

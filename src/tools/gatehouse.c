@@ -77,7 +77,8 @@ static const struct cmd cmds[] = {
 	  "Lists the registered applications with their channels.",
 	  1, cmd_app_list },
 	{ "user list", "[--role ROLE] [--status STATUS]",
-	  "Lists users' profiles (e-mail, role, status, id).",
+	  "Lists users' profiles, one a line: e-mail, role, status, user id "
+	  "(tab-separated), optionally only one role or status.",
 	  1, cmd_user_list },
 	{ "user set-role", "EMAIL ROLE",
 	  "Sets a user's role: customer, partner or admin. This is the only way to "
@@ -285,7 +286,7 @@ cmd_init(struct ctx *c, int argc, char **argv)
 			    gh_strerror(err), gh_store_errmsg(c->store));
 			goto out;
 		}
-		printf("gatehouse: demo data ready (applications marketplace, support)\n");
+		printf("gatehouse: demo data ready (applications marketplace, support; the demo catalog)\n");
 	}
 	printf("gatehouse: ready: pool %s, client %s, issuer %s/idp/%s\n",
 	    gh_conf_str(c->conf, GH_CONF_USER_POOL_ID),
@@ -412,8 +413,19 @@ cmd_user_list(struct ctx *c, int argc, char **argv)
 	}
 	if (optind != argc)
 		return EX_USAGE;
+	if (role != NULL && strcmp(role, "customer") != 0 &&
+	    strcmp(role, "partner") != 0 && strcmp(role, "admin") != 0) {
+		fprintf(stderr, "gatehouse user list: --role must be customer, partner or admin\n");
+		return EX_USAGE;
+	}
+	if (status != NULL && strcmp(status, "active") != 0 &&
+	    strcmp(status, "suspended") != 0) {
+		fprintf(stderr, "gatehouse user list: --status must be active or suspended\n");
+		return EX_USAGE;
+	}
 	if ((err = gh_admin_user_list(c->store, role, status, stdout)) != GH_OK) {
-		fprintf(stderr, "gatehouse user list: %s\n", gh_strerror(err));
+		fprintf(stderr, "gatehouse user list: %s: %s\n", gh_strerror(err),
+		    gh_store_errmsg(c->store));
 		return err == GH_ERR_INVAL ? EX_USAGE : EX_FAIL;
 	}
 	return EX_OK;
@@ -431,7 +443,8 @@ set_user(struct ctx *c, int argc, char **argv, const char *what)
 	err = gh_admin_user_set(c->store, argv[1], what, argv[2], msg, sizeof(msg));
 	if (err != GH_OK) {
 		fprintf(stderr, "gatehouse user set-%s: %s\n", what,
-		    msg[0] ? msg : gh_strerror(err));
+		    msg[0] ? msg : err == GH_ERR_STORE || err == GH_ERR_THROTTLED ?
+		    gh_store_errmsg(c->store) : gh_strerror(err));
 		return err == GH_ERR_INVAL ? EX_USAGE : EX_FAIL;
 	}
 	printf("%s of %s is now %s\n", what, argv[1], argv[2]);

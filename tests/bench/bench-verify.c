@@ -18,12 +18,9 @@
  * signature check alone).  Times are process CPU time (best of ROUNDS
  * alternating rounds), so other load on a shared machine skews them less.
  *
- * Not part of make test.  Build (from the repository root, after make):
- *   cc -D_GNU_SOURCE -Isrc/lib -O2 -g -std=c11 -o build/release/bench-verify \
- *     tests/bench/bench-verify.c build/release/libgatehouse.a \
- *     $(pkg-config --libs fcgi json-c libjwt openssl libcurl sqlite3 \
- *     libargon2) -lpthread -lm
- * Run: build/release/bench-verify [seconds per round, default 0.5]
+ * Not part of make test: make bench builds it (build/<B>/bench/bench-verify)
+ * and runs it after the wrk targets.
+ * Run by hand: build/release/bench/bench-verify [seconds per round, default 0.5]
  */
 #include <stdio.h>
 #include <stdlib.h>

@@ -24,8 +24,10 @@ function request()
 		return wrk.format("POST", "/sso/api/get-session", nil,
 			string.format('{"session_id":"%s","application_id":"%s"}', sid, app))
 	end
+	-- wrk.format uses the table given instead of wrk.headers, not merged.
 	return wrk.format("POST", "/sso/api/init-session",
-		{["Authorization"] = "Bearer " .. id}, init_body)
+		{["Content-Type"] = "application/json",
+		 ["Authorization"] = "Bearer " .. id}, init_body)
 end
 
 function response(status, headers, body)

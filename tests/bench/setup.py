@@ -3,8 +3,13 @@
 public HTTP API of a running gatehouse (stdlib only).
 
 Registers a user with the embedded pool (SignUp, the code from var/mail,
-ConfirmSignUp, InitiateAuth USER_PASSWORD_AUTH), then places 10 orders
-(POST /api/orders for solutions of GET /api/catalog).  Writes, in OUT_DIR:
+ConfirmSignUp, InitiateAuth USER_PASSWORD_AUTH) or, with GH_FIXTURE set to
+build/<B>/tests/e2e-fixture (run.sh does when the pool is not built), gets
+the user and tokens from that fixture (tests/e2e/fixture.c: tokens of the
+pool's shape signed with the server's own key).  Then, when GH_ORDERS=1,
+places 10 orders (POST /api/orders {items: [{solution_id, quantity}]} for
+solutions of GET /api/catalog).
+Writes, in OUT_DIR:
   tokens.json   {"id_token", "access_token", "refresh_token"}
   orders.ok     present when the user has 10 orders (GET /api/orders checked)
 Prints what it could not do and why; exits 0 if the tokens were obtained.
@@ -77,7 +82,20 @@ def code_from_mail(to, deadline):
     return None
 
 
-def main():
+def fixture_tokens():
+    import subprocess
+    sub = "bench-%d" % int(time.time() * 1000)
+    p = subprocess.run([os.environ["GH_FIXTURE"],
+                        os.path.join(VAR, "gatehouse.conf"), "tokens", sub,
+                        sub + "@example.com"], capture_output=True, text=True)
+    if p.returncode != 0:
+        print("setup: e2e-fixture failed: %s" % p.stderr.strip())
+        return None
+    t = json.loads(p.stdout)
+    return {k: t[k] for k in ("id_token", "access_token", "refresh_token")}
+
+
+def pool_tokens():
     c = conf()
     client = c["client_id"]
     user = "bench-%d@example.com" % int(time.time() * 1000)
@@ -87,29 +105,39 @@ def main():
                                {"Name": "email", "Value": user}]})
     if st != 200:
         print("setup: SignUp answered %d: %s" % (st, r))
-        return 1
+        return None
     code = code_from_mail(user, time.time() + 10)
     if code is None:
         print("setup: no confirmation code in var/mail")
-        return 1
+        return None
     st, r = idp("ConfirmSignUp", {"ClientId": client, "Username": user,
                                   "ConfirmationCode": code})
     if st != 200:
         print("setup: ConfirmSignUp answered %d: %s" % (st, r))
-        return 1
+        return None
     st, r = idp("InitiateAuth", {"ClientId": client,
                                  "AuthFlow": "USER_PASSWORD_AUTH",
                                  "AuthParameters": {"USERNAME": user,
                                                     "PASSWORD": password}})
     if st != 200 or "AuthenticationResult" not in (r or {}):
         print("setup: InitiateAuth answered %d: %s" % (st, r))
-        return 1
+        return None
     ar = r["AuthenticationResult"]
-    tokens = {"id_token": ar["IdToken"], "access_token": ar["AccessToken"],
-              "refresh_token": ar.get("RefreshToken", "")}
+    return {"id_token": ar["IdToken"], "access_token": ar["AccessToken"],
+            "refresh_token": ar.get("RefreshToken", "")}
+
+
+def main():
+    tokens = fixture_tokens() if os.environ.get("GH_FIXTURE") else pool_tokens()
+    if tokens is None:
+        return 1
     with open(os.path.join(OUT, "tokens.json"), "w") as f:
         json.dump(tokens, f)
 
+    print("setup: a user with tokens (%s)" % (
+        "e2e-fixture" if os.environ.get("GH_FIXTURE") else "embedded pool"))
+    if os.environ.get("GH_ORDERS") != "1":
+        return 0
     auth = {"Authorization": "Bearer " + tokens["id_token"]}
     st, cat = call("GET", "/api/catalog", headers=auth)
     items = []
@@ -127,13 +155,13 @@ def main():
         print("setup: no solution in GET /api/catalog (%d); orders skipped" % st)
         return 0
     for n in range(10):
-        st, r = call("POST", "/api/orders", {"solution_id": ids[n % len(ids)]},
-                     auth)
+        st, r = call("POST", "/api/orders", {"items": [
+            {"solution_id": ids[n % len(ids)], "quantity": 1}]}, auth)
         if st not in (200, 201):
             print("setup: POST /api/orders answered %d: %s" % (st, r))
             return 0
     st, r = call("GET", "/api/orders", headers=auth)
-    orders = (r or {}).get("orders") if isinstance(r, dict) else r
+    orders = r.get("items", r.get("orders")) if isinstance(r, dict) else r
     if st != 200 or not isinstance(orders, list) or len(orders) != 10:
         print("setup: GET /api/orders answered %d, not 10 orders: %.200s" % (st, r))
         return 0

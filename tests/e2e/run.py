@@ -220,6 +220,11 @@ def main():
                     if fn.__code__.co_argcount == 0:
                         continue
                     label = "%-8s %s.%s" % (s.name, mod.__name__, name)
+                    if isinstance(setup_err, harness.Skip):
+                        print("skip %s: setup: %s" % (label, setup_err),
+                              flush=True)
+                        skipped += 1
+                        continue
                     if setup_err is not None:
                         print("FAIL %s: setup: %s" % (label,
                               describe(setup_err)), flush=True)

@@ -1,0 +1,401 @@
+/*
+ * test-market.c: the marketplace library (market.c): the solution life
+ * cycle, the validators of marketplace fields, order pricing (unknown,
+ * unpublished, mixed currency, overflow), index keys, ids, public views,
+ * and, on a throwaway SQLite store, role/status changes (RoleIndex kept in
+ * step, approval never demoting an admin), the admin tool's user update
+ * and the idempotent demo catalog.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "gh_admin.h"
+#include "gh_conf.h"
+#include "gh_http.h"
+#include "gh_json.h"
+#include "gh_market.h"
+#include "gh_store.h"
+
+#include "tests.h"
+
+static char		 tmpdir[64];
+static struct gh_conf	*conf;
+static struct gh_store	*s;
+
+static void
+test_life_cycle(void)
+{
+	static const struct {
+		enum gh_sol_status from, to;
+		int admin, ok;
+	} t[] = {
+		{ GH_SOL_DRAFT, GH_SOL_PUBLISHED, 0, 1 },
+		{ GH_SOL_PUBLISHED, GH_SOL_DRAFT, 0, 1 },
+		{ GH_SOL_DRAFT, GH_SOL_RETIRED, 0, 1 },
+		{ GH_SOL_PUBLISHED, GH_SOL_RETIRED, 0, 1 },
+		{ GH_SOL_RETIRED, GH_SOL_DRAFT, 0, 0 },
+		{ GH_SOL_RETIRED, GH_SOL_DRAFT, 1, 1 },
+		{ GH_SOL_RETIRED, GH_SOL_PUBLISHED, 0, 0 },
+		{ GH_SOL_RETIRED, GH_SOL_PUBLISHED, 1, 0 },
+		{ GH_SOL_RETIRED, GH_SOL_RETIRED, 0, 1 },
+		{ GH_SOL_DRAFT, GH_SOL_DRAFT, 0, 1 },
+		{ GH_SOL__MAX, GH_SOL_DRAFT, 1, 0 },
+		{ GH_SOL_DRAFT, GH_SOL__MAX, 1, 0 },
+	};
+	size_t i;
+
+	for (i = 0; i < sizeof(t) / sizeof(t[0]); i++)
+		T(gh_market_sol_move(t[i].from, t[i].to, t[i].admin) == t[i].ok,
+		    "move %d -> %d (admin %d) %s", t[i].from, t[i].to, t[i].admin,
+		    t[i].ok ? "allowed" : "refused");
+	T(gh_market_enum(gh_sol_status_names, GH_SOL__MAX, "published") == GH_SOL_PUBLISHED,
+	    "status names");
+	T(gh_market_enum(gh_sol_status_names, GH_SOL__MAX, "Published") < 0 &&
+	    gh_market_enum(gh_sol_status_names, GH_SOL__MAX, NULL) < 0, "unknown status");
+}
+
+/* Runs validator f on the JSON text js. */
+static int
+valid_json(gh_validator f, const char *js)
+{
+	struct gh_value	 v;
+	json_object	*arr = NULL, *o;
+	char		 buf[1024];
+	int		 ok;
+
+	/* Wrapped in an array: the strict parser takes scalars only inside one. */
+	snprintf(buf, sizeof(buf), "[%s]", js);
+	if (gh_json_parse(buf, strlen(buf), 16, &arr, NULL) != GH_OK)
+		return -1;
+	o = json_object_array_get_idx(arr, 0);
+	memset(&v, 0, sizeof(v));
+	v.present = 1;
+	v.json = o;
+	if (json_object_is_type(o, json_type_string)) {
+		v.str = json_object_get_string(o);
+		v.len = (size_t)json_object_get_string_len(o);
+	}
+	ok = f(&v);
+	free(v.buf);
+	json_object_put(arr);
+	return ok;
+}
+
+static void
+test_validators(void)
+{
+	static const struct {
+		gh_validator	 f;
+		const char	*name, *js;
+		int		 ok;
+	} t[] = {
+		{ gh_market_valid_category, "category", "\"backup-tools\"", 1 },
+		{ gh_market_valid_category, "category", "\"a\"", 1 },
+		{ gh_market_valid_category, "category", "\"Backup\"", 0 },
+		{ gh_market_valid_category, "category", "\"-a\"", 0 },
+		{ gh_market_valid_category, "category", "\"a-\"", 0 },
+		{ gh_market_valid_category, "category", "\"a--b\"", 0 },
+		{ gh_market_valid_category, "category", "\"\"", 0 },
+		{ gh_market_valid_category, "category", "\"a b\"", 0 },
+		{ gh_market_valid_category, "category", "1", 0 },
+		{ gh_market_valid_category, "category",
+		  "\"aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa\"", 0 },
+		{ gh_market_valid_pricing, "pricing", "{\"amount\":1250,\"currency\":\"USD\"}", 1 },
+		{ gh_market_valid_pricing, "pricing", "{\"amount\":0,\"currency\":\"JPY\"}", 1 },
+		{ gh_market_valid_pricing, "pricing", "{\"amount\":99999999999,\"currency\":\"USD\"}", 1 },
+		{ gh_market_valid_pricing, "pricing", "{\"amount\":100000000000,\"currency\":\"USD\"}", 0 },
+		{ gh_market_valid_pricing, "pricing", "{\"amount\":-1,\"currency\":\"USD\"}", 0 },
+		{ gh_market_valid_pricing, "pricing", "{\"amount\":12.5,\"currency\":\"USD\"}", 0 },
+		{ gh_market_valid_pricing, "pricing", "{\"amount\":\"12\",\"currency\":\"USD\"}", 0 },
+		{ gh_market_valid_pricing, "pricing", "{\"amount\":true,\"currency\":\"USD\"}", 0 },
+		{ gh_market_valid_pricing, "pricing", "{\"amount\":1,\"currency\":\"usd\"}", 0 },
+		{ gh_market_valid_pricing, "pricing", "{\"amount\":1,\"currency\":\"USDX\"}", 0 },
+		{ gh_market_valid_pricing, "pricing", "{\"amount\":1,\"currency\":1}", 0 },
+		{ gh_market_valid_pricing, "pricing", "{\"amount\":1}", 0 },
+		{ gh_market_valid_pricing, "pricing", "{\"amount\":1,\"currency\":\"USD\",\"x\":1}", 0 },
+		{ gh_market_valid_pricing, "pricing", "[1]", 0 },
+		{ gh_market_valid_pricing, "pricing",
+		  "{\"amount\":99999999999999999999999,\"currency\":\"USD\"}", 0 },
+		{ gh_market_valid_lines, "items", "[{\"solution_id\":\"a\",\"quantity\":1}]", 1 },
+		{ gh_market_valid_lines, "items",
+		  "[{\"solution_id\":\"a\",\"quantity\":100},{\"solution_id\":\"b\",\"quantity\":1}]", 1 },
+		{ gh_market_valid_lines, "items", "[]", 0 },
+		{ gh_market_valid_lines, "items", "{}", 0 },
+		{ gh_market_valid_lines, "items", "[1]", 0 },
+		{ gh_market_valid_lines, "items", "[{\"solution_id\":\"a\",\"quantity\":0}]", 0 },
+		{ gh_market_valid_lines, "items", "[{\"solution_id\":\"a\",\"quantity\":101}]", 0 },
+		{ gh_market_valid_lines, "items", "[{\"solution_id\":\"a\",\"quantity\":\"1\"}]", 0 },
+		{ gh_market_valid_lines, "items", "[{\"solution_id\":\"a\",\"quantity\":1.0}]", 0 },
+		{ gh_market_valid_lines, "items", "[{\"solution_id\":\"a\"}]", 0 },
+		{ gh_market_valid_lines, "items", "[{\"solution_id\":\"a/b\",\"quantity\":1}]", 0 },
+		{ gh_market_valid_lines, "items", "[{\"solution_id\":\"\",\"quantity\":1}]", 0 },
+		{ gh_market_valid_lines, "items", "[{\"solution_id\":7,\"quantity\":1}]", 0 },
+		{ gh_market_valid_lines, "items",
+		  "[{\"solution_id\":\"a\",\"quantity\":1,\"price\":1}]", 0 },
+		{ gh_market_valid_lines, "items",
+		  "[{\"solution_id\":\"a\",\"quantity\":1},{\"solution_id\":\"a\",\"quantity\":2}]", 0 },
+		{ gh_market_valid_phone, "phone", "\"+14155550123\"", 1 },
+		{ gh_market_valid_phone, "phone", "\"\"", 1 },
+		{ gh_market_valid_phone, "phone", "\"+0155550123\"", 0 },
+		{ gh_market_valid_phone, "phone", "\"14155550123\"", 0 },
+		{ gh_market_valid_phone, "phone", "\"+1415555012345678\"", 0 },
+		{ gh_market_valid_phone, "phone", "\"+1-415\"", 0 },
+		{ gh_market_valid_name, "name", "\"Kit\"", 1 },
+		{ gh_market_valid_name, "name", "\"\"", 0 },
+		{ gh_market_valid_name, "name", "\"a\\u0007b\"", 0 },
+		{ gh_market_valid_name, "name", "\"a\\nb\"", 0 },
+		{ gh_market_valid_details, "details", "\"a\\nb\\tc\"", 1 },
+		{ gh_market_valid_details, "details", "\"a\\u001bb\"", 0 },
+		{ gh_market_valid_label, "label", "\"\"", 1 },
+		{ gh_market_valid_role, "role", "\"partner\"", 1 },
+		{ gh_market_valid_role, "role", "\"admin\"", 0 },
+		{ gh_market_valid_any_role, "role", "\"admin\"", 1 },
+		{ gh_market_valid_any_role, "role", "\"root\"", 0 },
+		{ gh_market_valid_user_status, "status", "\"suspended\"", 1 },
+		{ gh_market_valid_user_status, "status", "\"deleted\"", 0 },
+		{ gh_market_valid_decision, "status", "\"approved\"", 1 },
+		{ gh_market_valid_decision, "status", "\"pending\"", 0 },
+		{ gh_market_valid_app_status, "status", "\"pending\"", 1 },
+		{ gh_market_valid_sol_status, "status", "\"retired\"", 1 },
+		{ gh_market_valid_sol_status, "status", "\"gone\"", 0 },
+		{ gh_market_valid_json_bool, "bool", "true", 1 },
+		{ gh_market_valid_json_bool, "bool", "\"true\"", 0 },
+		{ gh_market_valid_json_bool, "bool", "1", 0 },
+	};
+	size_t i;
+
+	for (i = 0; i < sizeof(t) / sizeof(t[0]); i++)
+		T(valid_json(t[i].f, t[i].js) == t[i].ok, "%s %s %s", t[i].name,
+		    t[i].js, t[i].ok ? "accepted" : "refused");
+}
+
+/* A stored-looking solution. */
+static json_object *
+sol(const char *id, const char *status, int64_t amount, const char *cur)
+{
+	char js[512];
+
+	snprintf(js, sizeof(js), "{\"solution_id\":\"%s\",\"name\":\"N %s\",\"status\":\"%s\","
+	    "\"pricing\":{\"amount\":%lld,\"currency\":\"%s\"}}", id, id, status,
+	    (long long)amount, cur);
+	return json_tokener_parse(js);
+}
+
+static void
+test_order_price(void)
+{
+	json_object			*sols = json_object_new_array(), *d = NULL, *it;
+	struct gh_order_line		 l[3] = { { "a", 2 }, { "b", 3 }, { "c", 1 } };
+	size_t				 bad = 99;
+	int64_t				 n;
+
+	json_object_array_add(sols, sol("b", "published", 500, "USD"));
+	json_object_array_add(sols, sol("a", "published", 1999, "USD"));
+	json_object_array_add(sols, sol("c", "draft", 1, "USD"));
+	json_object_array_add(sols, sol("e", "published", 1, "EUR"));
+	json_object_array_add(sols, sol("big", "published", GH_MARKET_PRICE_MAX, "USD"));
+	T(gh_market_order_price(l, 2, sols, &d, &bad) == GH_OK, "two lines priced");
+	T(gh_json_int(d, "amount", &n) && n == 2 * 1999 + 3 * 500, "amount %lld", (long long)n);
+	T(strcmp(gh_json_str(d, "currency"), "USD") == 0, "currency");
+	json_object_object_get_ex(d, "items", &it);
+	T(json_object_array_length(it) == 2 &&
+	    strcmp(gh_json_str(json_object_array_get_idx(it, 0), "solution_id"), "a") == 0 &&
+	    gh_json_int(json_object_array_get_idx(it, 0), "price", &n) && n == 1999 &&
+	    strcmp(gh_json_str(json_object_array_get_idx(it, 0), "name"), "N a") == 0,
+	    "lines in request order with catalog price and name");
+	json_object_put(d);
+	d = NULL;
+	T(gh_market_order_price(l, 3, sols, &d, &bad) == GH_ERR_NOTFOUND && bad == 2 && d == NULL,
+	    "a draft is unavailable (line 2)");
+	l[0].solution_id = "zzz";
+	T(gh_market_order_price(l, 1, sols, &d, &bad) == GH_ERR_NOTFOUND && bad == 0,
+	    "an unknown solution is unavailable");
+	l[0].solution_id = "a";
+	l[1].solution_id = "e";
+	T(gh_market_order_price(l, 2, sols, &d, &bad) == GH_ERR_CONFLICT && bad == 1,
+	    "mixed currencies");
+	l[0].solution_id = "big";
+	l[0].quantity = GH_MARKET_QUANTITY_MAX;
+	T(gh_market_order_price(l, 1, sols, &d, &bad) == GH_OK, "the largest line fits");
+	json_object_put(d);
+	d = NULL;
+	l[0].quantity = INT64_MAX / 2;
+	T(gh_market_order_price(l, 1, sols, &d, &bad) == GH_ERR_TOOLARGE, "a huge quantity");
+	l[0].quantity = 0;
+	T(gh_market_order_price(l, 1, sols, &d, &bad) == GH_ERR_TOOLARGE, "quantity 0");
+	T(gh_market_order_price(l, 0, sols, &d, &bad) == GH_ERR_INVAL, "no lines");
+	json_object_array_put_idx(sols, 0, sol("b", "published", -5, "USD"));
+	l[0].solution_id = "b";
+	l[0].quantity = 1;
+	T(gh_market_order_price(l, 1, sols, &d, &bad) == GH_ERR_NOTFOUND,
+	    "a stored negative price is not sold");
+	json_object_put(sols);
+}
+
+static void
+test_keys_ids_views(void)
+{
+	json_object	*o = json_tokener_parse("{\"solution_id\":\"x1\",\"partner_id\":\"p\","
+	    "\"category\":\"tools\",\"status\":\"published\",\"created_at\":\"T\"}");
+	json_object	*v;
+	char		 a[GH_MARKET_SEQ_ID_LEN], b[GH_MARKET_SEQ_ID_LEN], id[GH_MARKET_ID_LEN];
+	char		 ts[GH_MARKET_TS_LEN];
+
+	T(gh_market_solution_keys(o) == GH_OK, "solution keys");
+	T(strcmp(gh_json_str(o, "PK"), "solution-x1") == 0 &&
+	    strcmp(gh_json_str(o, "GSI1PK"), "partner-p") == 0 &&
+	    strcmp(gh_json_str(o, "GSI2PK"), "category-tools") == 0 &&
+	    strcmp(gh_json_str(o, "GSI2SK"), "published-T-x1") == 0 &&
+	    strcmp(gh_json_str(o, "GSI3PK"), "solutions") == 0, "solution index keys");
+	json_object_object_add(o, "version", json_object_new_int(3));
+	v = gh_market_view(o);
+	T(v != NULL && !json_object_object_get_ex(v, "PK", NULL) &&
+	    !json_object_object_get_ex(v, "GSI2SK", NULL) &&
+	    !json_object_object_get_ex(v, "version", NULL) &&
+	    strcmp(gh_json_str(v, "solution_id"), "x1") == 0, "view hides keys and version");
+	json_object_put(v);
+	json_object_object_del(o, "category");
+	T(gh_market_solution_keys(o) == GH_ERR_INVAL, "a solution without category");
+	json_object_put(o);
+	o = json_tokener_parse("{\"PK\":\"user-u\",\"SK\":\"user\",\"sub\":\"u\"}");
+	v = gh_market_view(o);
+	T(v != NULL && strcmp(gh_json_str(v, "user_id"), "u") == 0, "user view has user_id");
+	json_object_put(v);
+	json_object_put(o);
+	o = json_tokener_parse("{\"app_id\":\"A\",\"user_id\":\"u\",\"status\":\"pending\","
+	    "\"created_at\":\"T\"}");
+	T(gh_market_app_keys(o) == GH_OK && strcmp(gh_json_str(o, "PK"), "user-u") == 0 &&
+	    strcmp(gh_json_str(o, "SK"), "partnerapp-A") == 0 &&
+	    strcmp(gh_json_str(o, "GSI1PK"), "partnerapp-A") == 0 &&
+	    strcmp(gh_json_str(o, "GSI2PK"), "partnerapps-pending") == 0, "application keys");
+	json_object_put(o);
+	T(gh_market_new_seq_id(a) == GH_OK && gh_market_new_seq_id(b) == GH_OK &&
+	    strlen(a) == GH_MARKET_SEQ_ID_LEN - 1 && strcmp(a, b) < 0 && a[20] == '-',
+	    "sequence ids sort by time (%s < %s)", a, b);
+	T(gh_market_new_id(id) == GH_OK && strlen(id) == 32 &&
+	    strspn(id, "0123456789abcdef") == 32, "random id");
+	gh_market_now(ts);
+	T(strlen(ts) == 24 && ts[10] == 'T' && ts[23] == 'Z', "timestamp %s", ts);
+}
+
+static int
+setup(void)
+{
+	char		 file[128];
+	const char	*msg = NULL;
+	FILE		*f;
+
+	snprintf(tmpdir, sizeof(tmpdir), "/tmp/gh-test-market-XXXXXX");
+	if (mkdtemp(tmpdir) == NULL)
+		return -1;
+	snprintf(file, sizeof(file), "%s/gatehouse.conf", tmpdir);
+	if ((f = fopen(file, "w")) == NULL)
+		return -1;
+	fprintf(f, "store = sqlite\nsqlite_path = store.db\n");
+	fclose(f);
+	if (gh_conf_load(file, 0, &conf, &msg) != GH_OK) {
+		fprintf(stderr, "%s: %s\n", file, msg ? msg : "?");
+		return -1;
+	}
+	return gh_store_open(conf, &s) == GH_OK ? 0 : -1;
+}
+
+static void
+teardown(void)
+{
+	static const char *const files[] = {
+		"gatehouse.conf", "store.db", "store.db-wal", "store.db-shm",
+	};
+	char	path[160];
+	size_t	i;
+
+	gh_store_free(s);
+	gh_conf_free(conf);
+	for (i = 0; i < sizeof(files) / sizeof(files[0]); i++) {
+		snprintf(path, sizeof(path), "%s/%s", tmpdir, files[i]);
+		unlink(path);
+	}
+	rmdir(tmpdir);
+}
+
+static size_t
+count(enum gh_index idx, const char *pk, const char *prefix)
+{
+	struct gh_query	q;
+	struct gh_page	p = { NULL, NULL };
+	size_t		n;
+
+	memset(&q, 0, sizeof(q));
+	q.table = GH_TABLE_MAIN;
+	q.index = idx;
+	q.pk = pk;
+	q.skop = prefix ? GH_SK_BEGINS : GH_SK_ANY;
+	q.sk1 = prefix;
+	if (gh_store_query(s, &q, &p) != GH_OK)
+		return (size_t)-1;
+	n = json_object_array_length(p.items);
+	gh_page_free(&p);
+	return n;
+}
+
+static void
+test_store_parts(void)
+{
+	json_object	*u = json_tokener_parse("{\"PK\":\"user-u1\",\"SK\":\"user\",\"sub\":\"u1\","
+	    "\"email\":\"u1@example.com\",\"role\":\"customer\",\"status\":\"active\","
+	    "\"GSI1PK\":\"email-u1@example.com\",\"GSI1SK\":\"user\",\"GSI2PK\":\"role-customer\","
+	    "\"GSI2SK\":\"T\",\"GSI3PK\":\"users\",\"GSI3SK\":\"T\"}");
+	json_object	*out = NULL;
+	char		 msg[256];
+
+	T(gh_store_put(s, GH_TABLE_MAIN, u, NULL) == GH_OK, "a user");
+	T(gh_market_user_set(s, "u1", "partner", NULL, "customer", &out) == GH_OK &&
+	    strcmp(gh_json_str(out, "role"), "partner") == 0 &&
+	    strcmp(gh_json_str(out, "GSI2PK"), "role-partner") == 0 &&
+	    strcmp(gh_json_str(out, "status"), "active") == 0, "promote keeps RoleIndex in step");
+	json_object_put(out);
+	out = NULL;
+	T(count(GH_INDEX_GSI2, "role-partner", NULL) == 1 &&
+	    count(GH_INDEX_GSI2, "role-customer", NULL) == 0, "RoleIndex moved");
+	T(gh_market_user_set(s, "u1", "admin", NULL, NULL, NULL) == GH_OK, "make admin");
+	T(gh_market_user_set(s, "u1", "partner", "suspended", "customer", &out) == GH_OK &&
+	    strcmp(gh_json_str(out, "role"), "admin") == 0 &&
+	    strcmp(gh_json_str(out, "status"), "suspended") == 0,
+	    "approval never demotes an admin; status still set");
+	json_object_put(out);
+	T(gh_market_user_set(s, "nobody", "partner", NULL, NULL, NULL) == GH_ERR_NOTFOUND,
+	    "unknown user");
+	T(gh_market_user_set(s, "u1", "root", NULL, NULL, NULL) == GH_ERR_INVAL, "bad role");
+	T(gh_market_user_set(s, "u1", NULL, "gone", NULL, NULL) == GH_ERR_INVAL, "bad status");
+	T(gh_admin_user_set(s, "U1@Example.com", "role", "customer", msg, sizeof(msg)) == GH_OK,
+	    "admin tool set-role by e-mail (any case)");
+	T(count(GH_INDEX_GSI2, "role-customer", NULL) == 1, "tool keeps RoleIndex in step");
+	T(gh_admin_user_set(s, "x@example.com", "role", "customer", msg, sizeof(msg)) ==
+	    GH_ERR_NOTFOUND && strstr(msg, "no user") != NULL, "tool: unknown e-mail");
+	json_object_put(u);
+
+	T(gh_market_seed_catalog(s) == GH_OK && gh_market_seed_catalog(s) == GH_OK,
+	    "seed the catalog twice");
+	T(count(GH_INDEX_GSI3, "solutions", "published-") == 4, "four published demo solutions");
+	T(count(GH_INDEX_GSI1, "partner-" GH_MARKET_DEMO_PARTNER, NULL) == 4,
+	    "owned by the demo partner");
+	T(gh_admin_seed_demo(conf, s) == GH_OK &&
+	    count(GH_INDEX_GSI3, "solutions", "published-") == 4, "seed-demo is idempotent");
+}
+
+int
+main(void)
+{
+	test_life_cycle();
+	test_validators();
+	test_order_price();
+	test_keys_ids_views();
+	if (setup() != 0)
+		T(0, "open a store");
+	else
+		test_store_parts();
+	teardown();
+	return tests_done();
+}
