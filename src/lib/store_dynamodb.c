@@ -73,6 +73,7 @@
 #include <curl/curl.h>
 
 #include "gh_conf.h"
+#include "gh_json.h"
 #include "gh_sigv4.h"
 #include "store_impl.h"
 
@@ -907,20 +908,6 @@ version_of(json_object *item)
 	return 0;
 }
 
-static enum gh_err
-set_version(json_object *item, int64_t version)
-{
-	json_object	*v;
-
-	if ((v = json_object_new_int64(version)) == NULL)
-		return GH_ERR_NOMEM;
-	if (json_object_object_add(item, "version", v) != 0) {
-		json_object_put(v);
-		return GH_ERR_NOMEM;
-	}
-	return GH_OK;
-}
-
 /* One conditional PutItem of m (the item as AttributeValues) at version. */
 static enum gh_err
 put_once(struct gh_store *s, enum gh_table t, json_object *m,
@@ -1026,7 +1013,7 @@ ddb_put(struct gh_store *s, enum gh_table t, json_object *item,
 		break;
 	}
 	if (err == GH_OK)
-		err = set_version(item, version);
+		err = gh_json_add_int(item, "version", version);
 out:
 	json_object_put(m);
 	return err;
