@@ -173,7 +173,8 @@ bench: deps all $(B)/bench/noop-fcgi $(B)/bench/bench-verify
 	@sh tests/bench/run.sh
 
 clean:
-	rm -rf build cgi-bin/[!.]* bin
+	rm -rf build bin
+	find cgi-bin -mindepth 1 ! -name README ! -name .gitignore -exec rm -rf {} +
 
 distclean: clean
 	rm -rf var node_modules web/node_modules htdocs/*

@@ -314,6 +314,11 @@ static const struct {
 	{ "not_found", "ResourceNotFoundException" },
 	{ "store_unavailable", "InternalErrorException" },
 	{ "internal", "InternalErrorException" },
+	{ "unavailable", "InternalErrorException" },
+	{ "bad_length", "SerializationException" },
+	{ "bad_body", "SerializationException" },
+	{ "invalid_query", "InvalidParameterException" },
+	{ "uri_too_long", "InvalidParameterException" },
 	{ "unauthorized", "NotAuthorizedException" },
 	{ "forbidden", "NotAuthorizedException" },
 };
