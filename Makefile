@@ -56,10 +56,6 @@ FUZZERS	   := $(FUZZ_SRCS:tests/fuzz/%.c=$(B)/tests/%)
 FUZZ_SECONDS ?= 60
 SQL	   := $(sort $(wildcard sql/[0-9]*.sql))
 HDRS	   := $(wildcard src/lib/*.h)
-# The Lambda bootstrap runs the triggers: built only once src/lib/trigger.c exists.
-ifeq ($(wildcard src/lib/trigger.c),)
-TOOLS	   := $(filter-out $(BIN)/lambda-bootstrap,$(TOOLS))
-endif
 LAMBDA	    = build/lambda
 
 .PHONY: all programs frontends deps deps-check run test unit check-asan valgrind bench fuzz lambda clean distclean
@@ -116,11 +112,9 @@ $(B)/bench/noop-fcgi: tests/bench/noop-fcgi.c | $(B)/bench
 
 # The triggers as an AWS Lambda function (custom runtime provided.al2023):
 # bootstrap + the shared libraries it needs, see README "AWS mode".
-lambda: deps-check
-	@test -f src/lib/trigger.c || { echo "make lambda: src/lib/trigger.c (the triggers) is not in this tree yet" >&2; exit 1; }
-	@$(MAKE) --no-print-directory $(LAMBDA)/gatehouse-triggers.zip
+lambda: deps-check $(LAMBDA)/gatehouse-triggers.zip
 
-$(LAMBDA)/gatehouse-triggers.zip: src/tools/lambda-bootstrap.c src/lib/trigger.c $(LIB) $(HDRS) src/scripts/lambda-package.sh
+$(LAMBDA)/gatehouse-triggers.zip: src/tools/lambda-bootstrap.c $(LIB) $(HDRS) src/scripts/lambda-package.sh
 	@mkdir -p $(LAMBDA)/stage
 	$(CC) $(CPPFLAGS) $(CFLAGS) $(LDFLAGS) -Wl,--as-needed -Wl,-rpath,'$$ORIGIN/lib' \
 	    -o $(LAMBDA)/stage/bootstrap src/tools/lambda-bootstrap.c $(LIB) $(LDLIBS)
@@ -129,11 +123,6 @@ $(LAMBDA)/gatehouse-triggers.zip: src/tools/lambda-bootstrap.c src/lib/trigger.c
 # The code's names for the infrastructure check (tests/suites/iac.sh).
 $(B)/tests/iac-names: tests/iac/iac-names.c $(LIB) $(HDRS) | $(B)/tests
 	$(CC) $(CPPFLAGS) $(CFLAGS) $(LDFLAGS) -o $@ $< $(LIB) $(LDLIBS)
-
-# TEST ONLY: the bootstrap over the triggers' test stub, for tests/suites/lambda.sh
-# in a tree without src/lib/trigger.c.
-$(B)/tests/lambda-bootstrap-stub: src/tools/lambda-bootstrap.c tests/lambda/trigger-stub.c $(LIB) $(HDRS) | $(B)/tests
-	$(CC) $(CPPFLAGS) $(CFLAGS) $(LDFLAGS) -o $@ src/tools/lambda-bootstrap.c tests/lambda/trigger-stub.c $(LIB) $(LDLIBS)
 
 # The verifier micro-benchmark (make bench runs it after wrk).
 $(B)/bench/bench-verify: tests/bench/bench-verify.c $(LIB) $(HDRS) | $(B)/bench

@@ -1,12 +1,10 @@
 #!/usr/bin/env python3
-"""test_bootstrap.py BOOTSTRAP GATEHOUSE [--stub]: the Lambda custom runtime
+"""test_bootstrap.py BOOTSTRAP GATEHOUSE: the Lambda custom runtime
 (src/tools/lambda-bootstrap.c) against tests/lambda/runtime_api.py.
 
 BOOTSTRAP is the program to test, GATEHOUSE the admin tool (to create a
 throwaway SQLite store).  GH_BOOTSTRAP_LD_PATH, if set, is the bootstrap's
-LD_LIBRARY_PATH (tests/suites/lambda.sh: Lambda's, for the unpacked zip).  With --stub the bootstrap was linked with the test
-stub of the triggers (tests/lambda/trigger-stub.c, used only while the tree
-lacks src/lib/trigger.c): the Runtime API loop is checked, not the items.
+LD_LIBRARY_PATH (tests/suites/lambda.sh: Lambda's, for the unpacked zip).
 Prints one line per case and, last, "N passed, N failed".
 """
 import json
@@ -67,9 +65,7 @@ def item(db, pk, sk):
 
 
 def main():
-    args = [a for a in sys.argv[1:] if not a.startswith("--")]
-    stub = "--stub" in sys.argv
-    prog, tool = args[0], args[1]
+    prog, tool = sys.argv[1], sys.argv[2]
     work = tempfile.mkdtemp(prefix="gh-lambda-", dir=os.environ.get("GH_WORK"))
     conf = os.path.join(work, "gatehouse.conf")
     r = subprocess.run([tool, "-c", conf, "init"], capture_output=True, text=True)
@@ -90,9 +86,8 @@ def main():
         b"[1, 2, 3]",
         confirm,			# a retry: PostConfirmation is idempotent
     ]
-    if not stub:
-        bad_role = dict(attrs, **{"custom:role": "admin", "sub": str(uuid.uuid4())})
-        events.append(event("PreSignUp_SignUp", bad_role))
+    bad_role = dict(attrs, **{"custom:role": "admin", "sub": str(uuid.uuid4())})
+    events.append(event("PreSignUp_SignUp", bad_role))
     with RuntimeAPI(events) as api:
         rc, err = run_bootstrap(prog, api, env, work)
         check(rc == 1 and "GET next: status 410" in err,
@@ -116,33 +111,31 @@ def main():
         res = api.result(4)
         check(res is not None and res[0] == "response",
               "the same PostConfirmation again (a retry): /response")
-        if not stub:
-            res = api.result(5)
-            check(res is not None and res[0] == "error" and
-                  res[1].get("errorType") == "TriggerDenied" and res[1].get("errorMessage"),
-                  "PreSignUp with role admin: /error TriggerDenied (%r)" % (res and res[1],))
+        res = api.result(5)
+        check(res is not None and res[0] == "error" and
+              res[1].get("errorType") == "TriggerDenied" and res[1].get("errorMessage"),
+              "PreSignUp with role admin: /error TriggerDenied (%r)" % (res and res[1],))
         check(email not in err and "Lovelace" not in err,
               "the log lines hold no attribute of the event")
         lines = [l for l in err.splitlines() if l.startswith('{"lambda":"invocation"')]
         check(len(lines) == len(events) and all(json.loads(l)["remaining_ms"] > 0 for l in lines),
               "one JSON log line per invocation, with the time left before the deadline")
 
-    if not stub:
-        db = os.path.join(work, "gatehouse.db")
-        u = item(db, "user-" + sub, "user")
-        check(u is not None and u.get("email") == email and u.get("role") == "customer" and
-              u.get("status") == "active",
-              "the User item (user-{sub}/user) in the SQLite store: %r" %
-              ({k: u.get(k) for k in ("email", "role", "status")} if u else None))
-        au = item(db, "user-" + sub, "app-marketplace")
-        check(au is not None, "the App-User item (user-{sub}/app-marketplace)")
-        check(item(db, "user-" + bad_role["sub"], "user") is None,
-              "the refused PreSignUp wrote nothing")
+    db = os.path.join(work, "gatehouse.db")
+    u = item(db, "user-" + sub, "user")
+    check(u is not None and u.get("email") == email and u.get("role") == "customer" and
+          u.get("status") == "active",
+          "the User item (user-{sub}/user) in the SQLite store: %r" %
+          ({k: u.get(k) for k in ("email", "role", "status")} if u else None))
+    au = item(db, "user-" + sub, "app-marketplace")
+    check(au is not None, "the App-User item (user-{sub}/app-marketplace)")
+    check(item(db, "user-" + bad_role["sub"], "user") is None,
+          "the refused PreSignUp wrote nothing")
 
     # An unreachable DynamoDB (a closed port): PreSignUp still answers, as its
     # function's role grants no DynamoDB action (deploy/gatehouse.yaml), and
     # PostConfirmation reports the store on /error, to be retried.
-    if not stub and os.path.exists(os.path.join(os.path.dirname(__file__), "..", "..",
+    if os.path.exists(os.path.join(os.path.dirname(__file__), "..", "..",
                                                 "src", "lib", "store_dynamodb.c")):
         ddb = os.path.join(work, "ddb.conf")
         with open(ddb, "w") as f:
