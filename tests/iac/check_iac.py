@@ -265,11 +265,10 @@ def checks(t, code):
                         if logical and cv == code["tables"][logical[0]]]
                 yield ("function %s: %s names the table whose default it overrides" % (k, name),
                        bool(set(sets) & set(want)), "sets %s, table %s" % (sets, tr))
-        store_keys = [ck for n, keys in code["env"].items() if n in env for ck in keys]
+        sets = {ck: env[n] for n in env for ck in code["env"].get(n, [])}
         yield ("function %s: the store is dynamodb and both tables are named" % k,
-               "store" in store_keys and env.get(
-                   [n for n in env if "store" in code["env"].get(n, [])][0]) == "dynamodb" and
-               {"dynamodb_table", "dynamodb_orders_table"} <= set(store_keys), str(store_keys))
+               sets.get("store") == "dynamodb" and
+               {"dynamodb_table", "dynamodb_orders_table"} <= set(sets), str(sorted(sets)))
 
     # User pool and its triggers.
     pools = resources(t, "AWS::Cognito::UserPool")
@@ -346,14 +345,15 @@ def checks(t, code):
             yield ("trigger %s: its function has a role of this template" % kind, False, "")
             continue
         logs = [s for s in statements(role) if any(str(a).startswith("logs:") for a in as_list(s["Action"]))]
-        lg = ref_of(fns[fn]["Properties"].get("LoggingConfig", {}).get("LogGroup")) or \
-            [k for k, r in resources(t, "AWS::Logs::LogGroup").items()
-             if fns[fn]["Properties"].get("FunctionName") and
-             r["Properties"].get("LogGroupName", {}).get("Fn::Sub", "").endswith(
-                 fns[fn]["Properties"]["FunctionName"].get("Fn::Sub", "").replace("${AWS::StackName}", ""))]
+        # Lambda writes to /aws/lambda/<function name>: the log group of that name.
+        want_name = {"Fn::Sub": "/aws/lambda/" + str(
+            fns[fn]["Properties"].get("FunctionName", {}).get("Fn::Sub", ""))}
+        groups = [k for k, r in resources(t, "AWS::Logs::LogGroup").items()
+                  if r["Properties"].get("LogGroupName") == want_name]
         yield ("trigger %s: logs only to its own log group" % kind,
-               bool(logs) and all(ref_of(r_) in (lg if isinstance(lg, list) else [lg])
-                                  for s in logs for r_ in as_list(s.get("Resource"))), str(lg))
+               len(groups) == 1 and bool(logs) and
+               all(ref_of(r_) == groups[0] for s in logs for r_ in as_list(s.get("Resource"))),
+               str(groups))
         grants = dynamo_grants(t, role)
         if not code["trigger_c"]:
             yield ("trigger %s: DynamoDB grants (src/lib/trigger.c not in the tree)" % kind, None, "")
@@ -484,7 +484,19 @@ def _mut_trigger_grant(t):
                     s["Action"] = as_list(s["Action"]) + ["dynamodb:DeleteItem"]
 
 
+def _mut_logs(t):
+    r = resources(t, "AWS::IAM::Role")["PreSignUpRole"]
+    r["Properties"]["Policies"][0]["PolicyDocument"]["Statement"][0]["Resource"] = \
+        {"Fn::GetAtt": ["PostConfirmationLogs", "Arn"]}
+
+
+def _mut_store(t):
+    _fn(t)["Environment"]["Variables"]["GATEHOUSE_STORE"] = "sqlite"
+
+
 MUTATIONS = [
+    ("a trigger logging to the other function's log group", _mut_logs, None),
+    ("a function on the SQLite store", _mut_store, None),
     ("an index renamed (GSI2 -> GSI9)", _mut_gsi, None),
     ("an index key attribute renamed (GSI1PK -> gsi1pk)", _mut_gsi_key, None),
     ("TTL on another attribute (ttl)", _mut_ttl, None),
