@@ -73,6 +73,7 @@
 #include <curl/curl.h>
 
 #include "gh_conf.h"
+#include "gh_curl.h"
 #include "gh_json.h"
 #include "gh_sigv4.h"
 #include "store_impl.h"
@@ -1619,6 +1620,7 @@ ddb_open(struct gh_store *s, const struct gh_conf *conf)
 	curl_easy_setopt(d->curl, CURLOPT_FOLLOWLOCATION, 0L);
 	curl_easy_setopt(d->curl, CURLOPT_TCP_KEEPALIVE, 1L);
 	curl_easy_setopt(d->curl, CURLOPT_NOPROXY, "*");
+	gh_curl_ca_setup(d->curl);
 	return GH_OK;
 }
 
