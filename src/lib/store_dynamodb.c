@@ -12,9 +12,17 @@
  * Configuration: dynamodb_region, dynamodb_endpoint (empty: AWS's regional
  * endpoint https://dynamodb.<region>.amazonaws.com; else a base URL such as
  * dynalite's http://127.0.0.1:4567), dynamodb_table, dynamodb_orders_table.
- * Credentials: AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY and, for temporary
- * credentials, AWS_SESSION_TOKEN.  With an endpoint override and no
- * credentials, a placeholder pair is used (dynalite does not check them).
+ * Credentials: the provider chain of awscreds.c (environment, container
+ * endpoint, EC2 instance metadata; gh_awscreds.h), one chain per store, so
+ * fetched once per process and refreshed before they expire.  With an
+ * endpoint override the chain is in stand-in mode: the metadata service is
+ * asked only when AWS_EC2_METADATA_SERVICE_ENDPOINT is set, and a
+ * placeholder pair is used when nothing supplies credentials (dynalite does
+ * not check them).  An ExpiredTokenException or UnrecognizedClientException
+ * answer to credentials from a network source drops them: fetched again and
+ * the request retried once.  Messages built from an answer have the
+ * credentials redacted (AWS's signature-mismatch message quotes the
+ * canonical request, session token included).
  *
  * Retries: throttling (ProvisionedThroughputExceededException,
  * ThrottlingException, RequestLimitExceeded), 5xx answers and transport
@@ -72,6 +80,7 @@
 
 #include <curl/curl.h>
 
+#include "gh_awscreds.h"
 #include "gh_conf.h"
 #include "gh_curl.h"
 #include "gh_json.h"
@@ -101,7 +110,7 @@ struct ddb {
 	char		*host;		/* the Host header */
 	char		*region;
 	char		*table[GH_TABLE__MAX];
-	char		*ak, *sk, *token;
+	struct gh_awscreds_chain *creds;
 	char		*resp;		/* the last answer's body */
 	size_t		 resplen, respcap;
 	int		 toolarge;
@@ -598,21 +607,32 @@ is_throttle(const char *type)
 	    strcmp(type, "RequestLimitExceeded") == 0;
 }
 
-/* One signed POST; fills d->resp, *status.  GH_ERR_IO on transport. */
+/*
+ * One signed POST; fills d->resp, *status.  *cr gets the credentials it was
+ * signed with (the caller clears them).  GH_ERR_IO on transport; no
+ * credentials: GH_ERR_CONFIG or GH_ERR_STORE (not retried).
+ */
 static enum gh_err
 ddb_post(struct gh_store *s, const char *op, const char *body, size_t len,
-    long *status)
+    long *status, struct gh_awscreds *cr)
 {
 	struct ddb		*d = s->impl;
 	struct gh_sigv4_header	 h[5];
 	struct gh_sigv4_request	 r;
-	struct gh_sigv4_key	 k = { d->ak, d->sk, d->region, "dynamodb" };
+	struct gh_sigv4_key	 k;
 	struct curl_slist	*list = NULL, *l;
 	char			 date[17], target[96], *auth = NULL, *line;
 	size_t			 n = 0, i;
 	enum gh_err		 err;
 	CURLcode		 rc;
 
+	gh_awscreds_clear(cr);
+	if ((err = gh_awscreds_get(d->creds, cr)) != GH_OK)
+		return gh_store_fail(s, err == GH_ERR_CONFIG || err ==
+		    GH_ERR_NOMEM ? err : GH_ERR_STORE, "dynamodb: %s: %s", op,
+		    gh_awscreds_errmsg(d->creds));
+	k = (struct gh_sigv4_key){ cr->access_key, cr->secret_key, d->region,
+	    "dynamodb" };
 	gh_sigv4_amzdate(time(NULL), date);
 	snprintf(target, sizeof(target), "DynamoDB_20120810.%s", op);
 	h[n++] = (struct gh_sigv4_header){ "Host", d->host };
@@ -620,9 +640,9 @@ ddb_post(struct gh_store *s, const char *op, const char *body, size_t len,
 	    "application/x-amz-json-1.0" };
 	h[n++] = (struct gh_sigv4_header){ "X-Amz-Date", date };
 	h[n++] = (struct gh_sigv4_header){ "X-Amz-Target", target };
-	if (d->token != NULL)
+	if (cr->token != NULL)
 		h[n++] = (struct gh_sigv4_header){ "X-Amz-Security-Token",
-		    d->token };
+		    cr->token };
 	memset(&r, 0, sizeof(r));
 	r.method = "POST";
 	r.path = "/";
@@ -644,7 +664,8 @@ ddb_post(struct gh_store *s, const char *op, const char *body, size_t len,
 			free(line);
 			curl_slist_free_all(list);
 			free(auth);
-			return GH_ERR_NOMEM;
+			return gh_store_fail(s, GH_ERR_NOMEM, "dynamodb: out of "
+			    "memory");
 		}
 		free(line);
 		list = l;
@@ -718,10 +739,12 @@ ddb_call(struct gh_store *s, const char *op, json_object *req,
 	struct ddb	*d = s->impl;
 	const char	*body, *type, *msg, *hash;
 	json_object	*ans = NULL, *v;
+	struct gh_awscreds cr = { NULL, NULL, NULL, 0, GH_AWSCREDS_NONE };
 	size_t		 len;
 	unsigned	 attempt;
 	long		 status = 0;
 	enum gh_err	 err = GH_ERR_STORE;
+	int		 refreshed = 0;
 	char		 tbuf[128];
 
 	if (d->pid != getpid())
@@ -735,26 +758,27 @@ ddb_call(struct gh_store *s, const char *op, json_object *req,
 			backoff(d, attempt - 1);
 		json_object_put(ans);
 		ans = NULL;
-		err = ddb_post(s, op, body, len, &status);
+		err = ddb_post(s, op, body, len, &status, &cr);
 		if (err == GH_ERR_IO) {
 			err = GH_ERR_STORE;	/* transport: retry */
 			continue;
 		}
 		if (err != GH_OK)
-			return err;
+			goto out;
 		ans = parse_answer(d);
 		if (status == 200) {
 			if (ans == NULL || !json_object_is_type(ans,
 			    json_type_object)) {
-				json_object_put(ans);
-				return gh_store_fail(s, GH_ERR_STORE,
+				err = gh_store_fail(s, GH_ERR_STORE,
 				    "dynamodb: %s: unreadable answer", op);
+				goto out;
 			}
-			if (resp != NULL)
+			if (resp != NULL) {
 				*resp = ans;
-			else
-				json_object_put(ans);
-			return GH_OK;
+				ans = NULL;
+			}
+			err = GH_OK;
+			goto out;
 		}
 		type = "";
 		msg = "";
@@ -771,6 +795,15 @@ ddb_call(struct gh_store *s, const char *op, json_object *req,
 			    GH_ERR_STORE;
 			gh_store_fail(s, err, "dynamodb: %s: HTTP %ld %s %s",
 			    op, status, tbuf, msg);
+			gh_awscreds_redact(&cr, s->errmsg, sizeof(s->errmsg));
+			continue;
+		}
+		if (!refreshed && (strcmp(tbuf, "ExpiredTokenException") ==
+		    0 || strcmp(tbuf, "UnrecognizedClientException") == 0) &&
+		    gh_awscreds_invalidate(d->creds)) {
+			refreshed = 1;	/* fetched again, retried once */
+			err = gh_store_fail(s, GH_ERR_STORE, "dynamodb: %s: "
+			    "HTTP %ld %s", op, status, tbuf);
 			continue;
 		}
 		if (strcmp(tbuf, "ConditionalCheckFailedException") == 0)
@@ -786,10 +819,12 @@ ddb_call(struct gh_store *s, const char *op, json_object *req,
 			err = GH_ERR_STORE;
 		gh_store_fail(s, err, "dynamodb: %s: HTTP %ld %s %s", op,
 		    status, tbuf[0] ? tbuf : "(no type)", msg);
-		json_object_put(ans);
-		return err;
+		gh_awscreds_redact(&cr, s->errmsg, sizeof(s->errmsg));
+		goto out;
 	}
+out:
 	json_object_put(ans);
+	gh_awscreds_clear(&cr);
 	return err;
 }
 
@@ -1510,22 +1545,10 @@ ddb_close(struct gh_store *s)
 	free(d->region);
 	for (i = 0; i < GH_TABLE__MAX; i++)
 		free(d->table[i]);
-	if (d->sk != NULL)
-		explicit_bzero(d->sk, strlen(d->sk));
-	free(d->ak);
-	free(d->sk);
-	free(d->token);
+	gh_awscreds_chain_free(d->creds);
 	free(d->resp);
 	free(d);
 	s->impl = NULL;
-}
-
-static char *
-env_dup(const char *name)
-{
-	const char	*v = getenv(name);
-
-	return v != NULL && v[0] != '\0' ? strdup(v) : NULL;
 }
 
 static enum gh_err
@@ -1593,21 +1616,13 @@ ddb_open(struct gh_store *s, const struct gh_conf *conf)
 	    strcmp(d->table[0], d->table[1]) == 0)
 		return gh_store_fail(s, GH_ERR_CONFIG, "dynamodb: the two "
 		    "table names must be set and differ");
-	d->ak = env_dup("AWS_ACCESS_KEY_ID");
-	d->sk = env_dup("AWS_SECRET_ACCESS_KEY");
-	d->token = env_dup("AWS_SESSION_TOKEN");
-	if (d->ak == NULL || d->sk == NULL) {
-		if (ep[0] == '\0')
-			return gh_store_fail(s, GH_ERR_CONFIG, "dynamodb: "
-			    "AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY are "
-			    "not set");
-		free(d->ak);
-		free(d->sk);
-		d->ak = strdup("gatehouse-local");
-		d->sk = strdup("gatehouse-local");
-		if (d->ak == NULL || d->sk == NULL)
-			return GH_ERR_NOMEM;
-	}
+	/* Fetched at the first request; what needs no network checked now. */
+	if (gh_awscreds_chain_new(ep[0] != '\0' ? GH_AWSCREDS_STANDIN : 0,
+	    &d->creds) != GH_OK)
+		return GH_ERR_NOMEM;
+	if (gh_awscreds_check(d->creds) != GH_OK)
+		return gh_store_fail(s, GH_ERR_CONFIG, "dynamodb: %s",
+		    gh_awscreds_errmsg(d->creds));
 	if ((d->curl = curl_easy_init()) == NULL)
 		return gh_store_fail(s, GH_ERR_STORE,
 		    "dynamodb: curl_easy_init failed");
