@@ -22,6 +22,11 @@ What it answers is chosen by the request's TableName:
   huge[-x]         200 with a 40 MiB body
   deep[-x]         GetItem: an item with an attribute nested 31 levels deep
   unproc-N[-x]     BatchGetItem: every key unprocessed N times, then found
+  exptoken-N[-x]   ExpiredTokenException for the first N requests, then
+                   success
+  unrecog-N[-x]    UnrecognizedClientException the same way
+  sigecho[-x]      InvalidSignatureException whose message quotes the
+                   canonical request with the session token, as AWS's does
   ok[-x]           success
 (N "always" = forever.)  Success: GetItem returns an item made from the key,
 BatchGetItem the items of its keys, anything else {}.  GetItem on table
@@ -147,6 +152,23 @@ class Handler(http.server.BaseHTTPRequestHandler):
                   "e503": (503, "ServiceUnavailable")}
         if kind in faults and count <= limit:
             return self.error(*faults[kind], "fault %d" % count)
+        if kind == "exptoken" and count <= limit:
+            return self.error(400, "ExpiredTokenException", "The security "
+                              "token included in the request is expired")
+        if kind == "unrecog" and count <= limit:
+            return self.error(400, "UnrecognizedClientException", "The "
+                              "security token included in the request is "
+                              "invalid.")
+        if kind == "sigecho":
+            return self.error(400, "InvalidSignatureException",
+                              "The request signature we calculated does not "
+                              "match the signature you provided. The "
+                              "Canonical String for this request should "
+                              "have been 'POST\n/\n\nx-amz-security-token:"
+                              "%s\n' (%s; secret %s)" % (
+                                  self.headers.get("X-Amz-Security-Token"),
+                                  self.headers.get("Authorization", ""),
+                                  SECRET))
         if kind == "ccf":
             return self.error(400, "ConditionalCheckFailedException",
                               "The conditional request failed")

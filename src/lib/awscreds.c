@@ -792,3 +792,16 @@ gh_awscreds_redact(const struct gh_awscreds *cr, char *buf, size_t size)
 	redact_one(buf, size, cr->token);
 	redact_one(buf, size, cr->access_key);
 }
+
+char *
+gh_awscreds_redact_dup(const struct gh_awscreds *cr, const char *s)
+{
+	size_t	 size = strlen(s) * 3 + 16;	/* "[redacted]" per >= 4 */
+	char	*buf;
+
+	if ((buf = malloc(size)) == NULL)
+		return NULL;
+	memcpy(buf, s, strlen(s) + 1);
+	gh_awscreds_redact(cr, buf, size);
+	return buf;
+}

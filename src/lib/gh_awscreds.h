@@ -121,6 +121,11 @@ void		 gh_awscreds_clear(struct gh_awscreds *cr);
 void		 gh_awscreds_redact(const struct gh_awscreds *cr, char *buf,
 		    size_t size);
 
+/* The same on a copy of s, made before any truncation can cut a secret in
+ * two (the caller frees it); NULL if out of memory. */
+char		*gh_awscreds_redact_dup(const struct gh_awscreds *cr,
+		    const char *s);
+
 /* Parses ISO 8601 "YYYY-MM-DDTHH:MM:SS[.fff](Z|+HH:MM|-HH:MM)" into *out
  * (UTC).  GH_ERR_INVAL on anything else. */
 enum gh_err	 gh_awscreds_parse_time(const char *s, time_t *out);

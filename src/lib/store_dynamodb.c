@@ -737,7 +737,8 @@ ddb_call(struct gh_store *s, const char *op, json_object *req,
     json_object **resp)
 {
 	struct ddb	*d = s->impl;
-	const char	*body, *type, *msg, *hash;
+	const char	*body, *type, *hash, *m;
+	char		*msg = NULL;
 	json_object	*ans = NULL, *v;
 	struct gh_awscreds cr = { NULL, NULL, NULL, 0, GH_AWSCREDS_NONE };
 	size_t		 len;
@@ -781,12 +782,21 @@ ddb_call(struct gh_store *s, const char *op, json_object *req,
 			goto out;
 		}
 		type = "";
-		msg = "";
+		free(msg);
+		msg = NULL;
 		if (ans != NULL && json_object_object_get_ex(ans, "__type", &v))
 			type = json_object_get_string(v);
+		m = "";
 		if (ans != NULL && (json_object_object_get_ex(ans, "message",
-		    &v) || json_object_object_get_ex(ans, "Message", &v)))
-			msg = json_object_get_string(v);
+		    &v) || json_object_object_get_ex(ans, "Message", &v)) &&
+		    json_object_get_string(v) != NULL)
+			m = json_object_get_string(v);
+		/* Redacted before any truncation can cut a secret (top). */
+		if ((msg = gh_awscreds_redact_dup(&cr, m)) == NULL) {
+			err = gh_store_fail(s, GH_ERR_NOMEM, "dynamodb: out of "
+			    "memory");
+			goto out;
+		}
 		if ((hash = strrchr(type, '#')) != NULL)
 			type = hash + 1;
 		snprintf(tbuf, sizeof(tbuf), "%s", type);
@@ -823,6 +833,7 @@ ddb_call(struct gh_store *s, const char *op, json_object *req,
 		goto out;
 	}
 out:
+	free(msg);
 	json_object_put(ans);
 	gh_awscreds_clear(&cr);
 	return err;
