@@ -31,6 +31,7 @@
 #include "gh_awscreds.h"
 #include "gh_conf.h"
 #include "gh_store.h"
+#include "standin.h"
 #include "tests.h"
 
 #define SECRET	"imds/secret+KEY0123456789"
@@ -42,45 +43,6 @@
 static pid_t	 imds_pid = -1, ddb_pid = -1;
 static char	 imds[64], ddb[64];
 static char	 dir[64];
-
-static int
-start(const char *script, const char *a3, pid_t *pid, char *url, size_t size)
-{
-	int	 fds[2], port;
-	char	 line[64];
-	FILE	*f;
-
-	if (pipe(fds) != 0 || (*pid = fork()) == -1)
-		return -1;
-	if (*pid == 0) {
-		dup2(fds[1], 1);
-		close(fds[0]);
-		close(fds[1]);
-		execlp("python3", "python3", script, SECRET, TOKEN, a3,
-		    (char *)NULL);
-		_exit(127);
-	}
-	close(fds[1]);
-	if ((f = fdopen(fds[0], "r")) == NULL)
-		return -1;
-	if (fgets(line, sizeof(line), f) == NULL ||
-	    sscanf(line, "PORT %d", &port) != 1) {
-		fclose(f);
-		return -1;
-	}
-	fclose(f);
-	snprintf(url, size, "http://127.0.0.1:%d", port);
-	return 0;
-}
-
-static void
-stop(pid_t pid)
-{
-	if (pid > 0) {
-		kill(pid, SIGTERM);
-		waitpid(pid, NULL, 0);
-	}
-}
 
 static size_t
 sink(char *p, size_t sz, size_t n, void *arg)
@@ -137,15 +99,6 @@ stat_of(const char *what)
 		n = json_object_get_int(v);
 	json_object_put(o);
 	return n;
-}
-
-static double
-now_s(void)
-{
-	struct timespec	 ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec + ts.tv_nsec / 1e9;
 }
 
 /* No secret of either credential set in s. */
@@ -457,9 +410,9 @@ test_unreachable(void)
 	snprintf(ep, sizeof(ep), "http://127.0.0.1:%d", ntohs(sa.sin_port));
 	close(fd);
 	env_reset(ep);
-	t0 = now_s();
+	t0 = standin_now();
 	err = get_once(0, &cr, msg, sizeof(msg), NULL);
-	dt = now_s() - t0;
+	dt = standin_now() - t0;
 	T(err == GH_ERR_IO && dt < 1.0 && strstr(msg, "instance metadata "
 	    "token") != NULL, "IMDS refused: fails at once, clearly (%.2f s: "
 	    "%s)", dt, msg);
@@ -478,9 +431,9 @@ test_unreachable(void)
 	}
 	snprintf(ep, sizeof(ep), "http://127.0.0.1:%d", ntohs(sa.sin_port));
 	setenv("AWS_EC2_METADATA_SERVICE_ENDPOINT", ep, 1);
-	t0 = now_s();
+	t0 = standin_now();
 	err = get_once(0, &cr, msg, sizeof(msg), NULL);
-	dt = now_s() - t0;
+	dt = standin_now() - t0;
 	close(fd);
 	T(err == GH_ERR_IO && dt >= 1.8 && dt < 3.0 && strstr(msg,
 	    "imeout") != NULL, "IMDS silent: gives up after 2 s, says it timed "
@@ -489,9 +442,9 @@ test_unreachable(void)
 	/* The credentials answer comes after 5 s: the same cap. */
 	env_reset(imds);
 	control("mode/slow");
-	t0 = now_s();
+	t0 = standin_now();
 	err = get_once(0, &cr, msg, sizeof(msg), NULL);
-	dt = now_s() - t0;
+	dt = standin_now() - t0;
 	T(err == GH_ERR_IO && dt < 3.0 && clean(msg), "IMDS slow to answer "
 	    "the credentials: 2 s cap per request (%.2f s: %s)", dt, msg);
 	env_reset(imds);
@@ -580,34 +533,10 @@ test_container(void)
 	env_reset(imds);
 }
 
-/* A store on endpoint whose tables are name, name-o (region eu-west-3). */
 static struct gh_store *
 open_on(const char *endpoint, const char *name)
 {
-	struct gh_conf	*conf = NULL;
-	struct gh_store	*s = NULL;
-	const char	*msg = NULL;
-	char		 path[128];
-	FILE		*f;
-
-	snprintf(path, sizeof(path), "%s/gatehouse.conf", dir);
-	if ((f = fopen(path, "w")) == NULL)
-		return NULL;
-	fprintf(f, "store = dynamodb\n%s%s\n"
-	    "dynamodb_region = eu-west-3\ndynamodb_table = %s\n"
-	    "dynamodb_orders_table = %s-o\n", endpoint[0] ? "dynamodb_endpoint"
-	    " = " : "", endpoint, name, name);
-	fclose(f);
-	if (gh_conf_load(path, 0, &conf, &msg) != GH_OK) {
-		fprintf(stderr, "conf: %s\n", msg ? msg : "?");
-		unlink(path);
-		return NULL;
-	}
-	if (gh_store_open(conf, &s) != GH_OK)
-		s = NULL;
-	gh_conf_free(conf);
-	unlink(path);
-	return s;
+	return standin_store(dir, endpoint, name);
 }
 
 static void
@@ -723,11 +652,11 @@ test_store(void)
 	 * and no placeholder. */
 	setenv("AWS_EC2_METADATA_SERVICE_ENDPOINT", "http://127.0.0.1:1", 1);
 	if ((s = open_on("", "nowhere")) != NULL) {
-		double t0 = now_s();
+		double t0 = standin_now();
 
 		err = gh_store_get(s, GH_TABLE_MAIN, "a", "b", &item);
 		T(err == GH_ERR_STORE && gh_store_ops(s) == 0 &&
-		    now_s() - t0 < 1.0 && strstr(gh_store_errmsg(s),
+		    standin_now() - t0 < 1.0 && strstr(gh_store_errmsg(s),
 		    "credentials: instance metadata") != NULL, "AWS endpoint, "
 		    "no credentials anywhere: a clear error before any "
 		    "request (%s)", gh_store_errmsg(s));
@@ -765,8 +694,9 @@ main(void)
 	unsetenv("DYNAMODB_ORDERS_TABLE");
 	unsetenv("AWS_REGION");
 	curl_global_init(CURL_GLOBAL_DEFAULT);
-	if (start("tests/imds-server.py", AUTH, &imds_pid, imds,
-	    sizeof(imds)) != 0 || start("tests/ddb-fault-server.py", NULL,
+	if (standin_start("tests/imds-server.py", SECRET, TOKEN, AUTH,
+	    &imds_pid, imds, sizeof(imds)) != 0 ||
+	    standin_start("tests/ddb-fault-server.py", SECRET, TOKEN, NULL,
 	    &ddb_pid, ddb, sizeof(ddb)) != 0) {
 		T(0, "the stand-ins (python3 tests/imds-server.py, "
 		    "tests/ddb-fault-server.py) started");
@@ -782,8 +712,8 @@ main(void)
 	test_container();
 	test_store();
 out:
-	stop(imds_pid);
-	stop(ddb_pid);
+	standin_stop(imds_pid);
+	standin_stop(ddb_pid);
 	rmdir(dir);
 	curl_global_cleanup();
 	return tests_done();

@@ -21,6 +21,7 @@
 
 #include "gh_conf.h"
 #include "gh_store.h"
+#include "standin.h"
 #include "tests.h"
 
 #define SECRET	"test/secret+KEY"
@@ -34,72 +35,24 @@ static char	 dir[64];
 static int
 start_server(void)
 {
-	int	 fds[2];
-	char	 line[64];
-	FILE	*f;
-	int	 port;
-
-	if (pipe(fds) != 0)
-		return -1;
-	if ((srv = fork()) == -1)
-		return -1;
-	if (srv == 0) {
-		dup2(fds[1], 1);
-		close(fds[0]);
-		close(fds[1]);
-		execlp("python3", "python3", "tests/ddb-fault-server.py", SECRET,
-		    TOKEN, (char *)NULL);
-		_exit(127);
-	}
-	close(fds[1]);
-	if ((f = fdopen(fds[0], "r")) == NULL)
-		return -1;
-	if (fgets(line, sizeof(line), f) == NULL ||
-	    sscanf(line, "PORT %d", &port) != 1) {
-		fclose(f);
-		return -1;
-	}
-	fclose(f);
-	snprintf(url, sizeof(url), "http://127.0.0.1:%d", port);
-	return 0;
+	return standin_start("tests/ddb-fault-server.py", SECRET, TOKEN, NULL,
+	    &srv, url, sizeof(url));
 }
 
 static void
 stop_server(void)
 {
-	if (srv > 0) {
-		kill(srv, SIGTERM);
-		waitpid(srv, NULL, 0);
-	}
+	standin_stop(srv);
 }
 
 /* A store on the fault server (or endpoint) whose tables are name, name-o. */
 static struct gh_store *
 open_on(const char *endpoint, const char *name)
 {
-	struct gh_conf	*conf = NULL;
-	struct gh_store	*s = NULL;
-	const char	*msg = NULL;
-	char		 path[128];
-	FILE		*f;
+	struct gh_store	*s = standin_store(dir, endpoint, name);
 
-	snprintf(path, sizeof(path), "%s/gatehouse.conf", dir);
-	if ((f = fopen(path, "w")) == NULL)
-		return NULL;
-	fprintf(f, "store = dynamodb\ndynamodb_endpoint = %s\n"
-	    "dynamodb_region = eu-west-3\ndynamodb_table = %s\n"
-	    "dynamodb_orders_table = %s-o\n", endpoint, name, name);
-	fclose(f);
-	if (gh_conf_load(path, 0, &conf, &msg) != GH_OK) {
-		fprintf(stderr, "conf: %s\n", msg ? msg : "?");
-		return NULL;
-	}
-	if (gh_store_open(conf, &s) != GH_OK) {
+	if (s == NULL)
 		fprintf(stderr, "open: %s\n", gh_store_errmsg(NULL));
-		s = NULL;
-	}
-	gh_conf_free(conf);
-	unlink(path);
 	return s;
 }
 
@@ -127,15 +80,6 @@ server_stat(const char *name, const char *what)
 	return n;
 }
 
-static double
-now_s(void)
-{
-	struct timespec	 ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec + ts.tv_nsec / 1e9;
-}
-
 /* A get on table name: its error, with ops and the server's count. */
 static enum gh_err
 get_on(const char *name, unsigned *ops, double *secs)
@@ -147,10 +91,10 @@ get_on(const char *name, unsigned *ops, double *secs)
 
 	if ((s = open_store(name)) == NULL)
 		return GH_ERR__MAX;
-	t0 = now_s();
+	t0 = standin_now();
 	err = gh_store_get(s, GH_TABLE_MAIN, "pk", "sk", &item);
 	if (secs != NULL)
-		*secs = now_s() - t0;
+		*secs = standin_now() - t0;
 	*ops = gh_store_ops(s);
 	if (err == GH_OK && (item == NULL ||
 	    json_object_get_int64(json_object_object_get(item, "n")) != 42))
@@ -313,17 +257,17 @@ test_errors(void)
 
 	/* Nothing listening: transport errors retried, then a store error. */
 	if ((s = open_on("http://127.0.0.1:1", "ok")) != NULL) {
-		double t0 = now_s();
+		double t0 = standin_now();
 		err = gh_store_get(s, GH_TABLE_MAIN, "a", "b", &got);
-		secs = now_s() - t0;
+		secs = standin_now() - t0;
 		T(err == GH_ERR_STORE && gh_store_ops(s) == TRIES &&
 		    secs < 6.0, "connection refused: retried, store error "
 		    "(%s, %u, %.2fs)", gh_strerror(err), gh_store_ops(s),
 		    secs);
 		gh_store_ops_reset(s);
-		t0 = now_s();
+		t0 = standin_now();
 		err = gh_store_ping(s);
-		secs = now_s() - t0;
+		secs = standin_now() - t0;
 		T(err == GH_ERR_STORE && gh_store_ops(s) == 2 && secs < 1.0,
 		    "ping: store error after 2 attempts only (%s, %u, %.2fs)",
 		    gh_strerror(err), gh_store_ops(s), secs);

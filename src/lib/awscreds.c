@@ -47,12 +47,6 @@ struct gh_awscreds_chain {
 	char			 errmsg[256];
 };
 
-struct body {
-	char	*buf;
-	size_t	 len;
-	int	 toolarge;
-};
-
 static enum gh_err
 fail(struct gh_awscreds_chain *c, enum gh_err err, const char *fmt, ...)
 {
@@ -355,35 +349,6 @@ gh_awscreds_check(struct gh_awscreds_chain *c)
 /* ------------------------------------------------------------------ */
 /* HTTP */
 
-static size_t
-on_body(char *ptr, size_t size, size_t nmemb, void *arg)
-{
-	struct body	*b = arg;
-	size_t		 n = size * nmemb;
-	char		*p;
-
-	if (b->len + n > NET_MAX) {
-		b->toolarge = 1;
-		return 0;
-	}
-	if ((p = realloc(b->buf, b->len + n + 1)) == NULL)
-		return 0;
-	b->buf = p;
-	memcpy(b->buf + b->len, ptr, n);
-	b->len += n;
-	b->buf[b->len] = '\0';
-	return n;
-}
-
-static void
-body_free(struct body *b)
-{
-	if (b->buf != NULL)
-		explicit_bzero(b->buf, b->len);
-	free(b->buf);
-	memset(b, 0, sizeof(*b));
-}
-
 /*
  * One request: method "GET" or "PUT" (an empty body) to url with the
  * header lines hdr (NULL-terminated, may be NULL).  *b gets the answer,
@@ -391,14 +356,16 @@ body_free(struct body *b)
  */
 static enum gh_err
 http_do(struct gh_awscreds_chain *c, const char *what, const char *method,
-    const char *url, const char *const *hdr, struct body *b, long *status)
+    const char *url, const char *const *hdr, struct gh_curl_body *b,
+    long *status)
 {
 	CURL			*h = NULL;
 	struct curl_slist	*list = NULL, *l;
 	enum gh_err		 err = GH_ERR_NOMEM;
 	CURLcode		 rc;
 
-	memset(b, 0, sizeof(*b));
+	gh_curl_body_free(b);
+	b->max = NET_MAX;
 	*status = 0;
 	c->fetches++;
 	if ((h = curl_easy_init()) == NULL)
@@ -424,7 +391,7 @@ http_do(struct gh_awscreds_chain *c, const char *what, const char *method,
 	curl_easy_setopt(h, CURLOPT_FOLLOWLOCATION, 0L);
 	curl_easy_setopt(h, CURLOPT_PROTOCOLS_STR, "http,https");
 	curl_easy_setopt(h, CURLOPT_NOPROXY, "*");
-	curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, on_body);
+	curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, gh_curl_body_write);
 	curl_easy_setopt(h, CURLOPT_WRITEDATA, b);
 	gh_curl_ca_setup(h);
 	rc = curl_easy_perform(h);
@@ -442,7 +409,7 @@ out:
 	if (err == GH_ERR_NOMEM)
 		fail(c, err, "credentials: out of memory");
 	if (err != GH_OK)
-		body_free(b);
+		gh_curl_body_free(b);
 	curl_slist_free_all(list);
 	if (h != NULL)
 		curl_easy_cleanup(h);
@@ -456,8 +423,9 @@ out:
  * credentials only).
  */
 static enum gh_err
-parse_doc(struct gh_awscreds_chain *c, const char *what, const struct body *b,
-    enum gh_awscreds_source src, struct gh_awscreds *out)
+parse_doc(struct gh_awscreds_chain *c, const char *what,
+    const struct gh_curl_body *b, enum gh_awscreds_source src,
+    struct gh_awscreds *out)
 {
 	json_object	*o = NULL;
 	const char	*ak, *sk, *tok, *exp, *code;
@@ -525,7 +493,7 @@ from_container(struct gh_awscreds_chain *c, struct gh_awscreds *out)
 	const char	*rel = env("AWS_CONTAINER_CREDENTIALS_RELATIVE_URI");
 	const char	*file, *tok, *hdr[2] = { NULL, NULL };
 	char		*url = NULL, *line = NULL, buf[MAX_TOKEN + 2];
-	struct body	 b = { NULL, 0, 0 };
+	struct gh_curl_body	 b = { NULL, 0, NET_MAX, 0 };
 	ssize_t		 n = 0;
 	long		 status;
 	int		 fd;
@@ -588,7 +556,7 @@ out:
 		explicit_bzero(line, strlen(line));
 	free(line);
 	free(url);
-	body_free(&b);
+	gh_curl_body_free(&b);
 	return err;
 }
 
@@ -599,7 +567,7 @@ from_imds(struct gh_awscreds_chain *c, struct gh_awscreds *out)
 	const char	*hdr[2] = { NULL, NULL };
 	char		*base = NULL, *url = NULL, *tokhdr = NULL;
 	char		 role[MAX_ROLE + 1];
-	struct body	 b = { NULL, 0, 0 };
+	struct gh_curl_body	 b = { NULL, 0, NET_MAX, 0 };
 	size_t		 len;
 	long		 status;
 	enum gh_err	 err = GH_ERR_NOMEM;
@@ -636,7 +604,7 @@ from_imds(struct gh_awscreds_chain *c, struct gh_awscreds *out)
 		err = GH_ERR_NOMEM;
 		goto out;
 	}
-	body_free(&b);
+	gh_curl_body_free(&b);
 	hdr[0] = tokhdr;
 
 	/* 2. The role attached to the instance. */
@@ -669,7 +637,7 @@ from_imds(struct gh_awscreds_chain *c, struct gh_awscreds *out)
 	}
 	memcpy(role, b.buf, len);
 	role[len] = '\0';
-	body_free(&b);
+	gh_curl_body_free(&b);
 
 	/* 3. The role's credentials. */
 	free(url);
@@ -697,7 +665,7 @@ out:
 	free(tokhdr);
 	free(url);
 	free(base);
-	body_free(&b);
+	gh_curl_body_free(&b);
 	return err;
 }
 

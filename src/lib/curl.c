@@ -1,8 +1,9 @@
 /*
  * curl.c: the CA bundle every libcurl handle of the library trusts (see
- * gh_curl.h).
+ * gh_curl.h), and the bounded answer body they write into.
  */
 #include <stdlib.h>
+#include <string.h>
 #include <unistd.h>
 
 #include <curl/curl.h>
@@ -41,4 +42,35 @@ gh_curl_ca_setup(CURL *c)
 
 	if (f != NULL)
 		curl_easy_setopt(c, CURLOPT_CAINFO, f);
+}
+
+size_t
+gh_curl_body_write(char *ptr, size_t size, size_t nmemb, void *arg)
+{
+	struct gh_curl_body	*b = arg;
+	size_t			 n = size * nmemb;
+	char			*p;
+
+	if (n > b->max - b->len) {
+		b->toolarge = 1;
+		return 0;	/* aborts the transfer */
+	}
+	if ((p = realloc(b->buf, b->len + n + 1)) == NULL)
+		return 0;
+	b->buf = p;
+	memcpy(b->buf + b->len, ptr, n);
+	b->len += n;
+	b->buf[b->len] = '\0';
+	return n;
+}
+
+void
+gh_curl_body_free(struct gh_curl_body *b)
+{
+	if (b->buf != NULL)
+		explicit_bzero(b->buf, b->len);
+	free(b->buf);
+	b->buf = NULL;
+	b->len = 0;
+	b->toolarge = 0;
 }

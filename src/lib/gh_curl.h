@@ -22,4 +22,22 @@ const char	*gh_curl_ca_file(void);
 /* Sets CURLOPT_CAINFO on c to gh_curl_ca_file() when that is not NULL. */
 void		 gh_curl_ca_setup(CURL *c);
 
+/*
+ * A bounded answer body: gh_curl_body_write as CURLOPT_WRITEFUNCTION with
+ * the struct as CURLOPT_WRITEDATA.  buf is NUL-terminated once anything
+ * came; over max bytes the transfer is aborted (CURLE_WRITE_ERROR) with
+ * toolarge set.  gh_curl_body_free wipes (an answer may hold a secret) and
+ * frees buf, and resets the struct keeping max.
+ */
+struct gh_curl_body {
+	char	*buf;
+	size_t	 len;
+	size_t	 max;
+	int	 toolarge;
+};
+
+size_t		 gh_curl_body_write(char *ptr, size_t size, size_t nmemb,
+		    void *body);
+void		 gh_curl_body_free(struct gh_curl_body *b);
+
 #endif /* GH_CURL_H */

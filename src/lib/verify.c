@@ -309,32 +309,6 @@ dir_changed(const struct gh_verifier *v)
 	    st.st_mtim.tv_nsec != v->stamp.st_mtim.tv_nsec;
 }
 
-struct fetchbuf {
-	char	*data;
-	size_t	 len;
-	int	 toolarge;
-};
-
-static size_t
-fetch_write(char *ptr, size_t size, size_t nmemb, void *arg)
-{
-	struct fetchbuf	*b = arg;
-	size_t		 n = size * nmemb;
-	char		*p;
-
-	if (n > MAX_JWKS - b->len) {
-		b->toolarge = 1;
-		return 0;	/* aborts the transfer */
-	}
-	if ((p = realloc(b->data, b->len + n + 1)) == NULL)
-		return 0;
-	b->data = p;
-	memcpy(b->data + b->len, ptr, n);
-	b->len += n;
-	b->data[b->len] = '\0';
-	return n;
-}
-
 /* Strict JSON parse of len bytes: one value and nothing after it. */
 static json_object *
 parse_strict(json_tokener *tok, const char *s, size_t len)
@@ -462,7 +436,7 @@ out:
 static enum gh_err
 load_url(struct gh_verifier *v)
 {
-	struct fetchbuf	 b = { NULL, 0, 0 };
+	struct gh_curl_body	 b = { NULL, 0, MAX_JWKS, 0 };
 	struct vkey	 nk[GH_VERIFY_MAX_KEYS];
 	CURL		*curl = NULL;
 	CURLcode	 rc;
@@ -484,7 +458,7 @@ load_url(struct gh_verifier *v)
 	curl_easy_setopt(curl, CURLOPT_TIMEOUT_MS, v->timeout_ms);
 	curl_easy_setopt(curl, CURLOPT_MAXFILESIZE_LARGE,
 	    (curl_off_t)MAX_JWKS);
-	curl_easy_setopt(curl, CURLOPT_WRITEFUNCTION, fetch_write);
+	curl_easy_setopt(curl, CURLOPT_WRITEFUNCTION, gh_curl_body_write);
 	curl_easy_setopt(curl, CURLOPT_WRITEDATA, &b);
 	curl_easy_setopt(curl, CURLOPT_USERAGENT, "gatehouse-verifier");
 	gh_curl_ca_setup(curl);
@@ -500,7 +474,7 @@ load_url(struct gh_verifier *v)
 		    status);
 		goto out;
 	}
-	if ((n = jwks_parse(v->tok, b.data == NULL ? "" : b.data, b.len,
+	if ((n = jwks_parse(v->tok, b.buf == NULL ? "" : b.buf, b.len,
 	    nk)) == 0) {
 		err = fail(v, GH_ERR_CRYPTO,
 		    "JWKS document holds no usable RS256 key");
@@ -512,7 +486,7 @@ load_url(struct gh_verifier *v)
 out:
 	keys_clear(nk, n);
 	curl_easy_cleanup(curl);
-	free(b.data);
+	gh_curl_body_free(&b);
 	return err;
 }
 
