@@ -31,6 +31,7 @@ sets how the credentials (and container) answers misbehave:
   redirect    302 to /control/redirected (counted: must stay 0)
   huge        200 with 100 KiB of JSON padding
   slow        the answer after 5 s
+  slowish     every IMDS answer (token, role, credentials) after 0.8 s
   norole      404 on the role list
 GET /control/stats: {"put", "role", "creds", "container", "refused",
 "redirected"} counts as JSON.
@@ -98,7 +99,13 @@ class Handler(http.server.BaseHTTPRequestHandler):
         with lock:
             state["tokens"].add(tok)
             stats["put"] += 1
+        self.slowish()
         return self.answer(200, tok)
+
+    def slowish(self):
+        # After the counting, so that counts never lag behind the client.
+        if state["mode"] == "slowish":
+            time.sleep(0.8)
 
     def document(self):
         mode = state["mode"]
@@ -164,11 +171,13 @@ class Handler(http.server.BaseHTTPRequestHandler):
             return self.answer(401, "unauthorized")
         if p == PREFIX:
             count("role")
+            self.slowish()
             if state["mode"] == "norole":
                 return self.answer(404, "not found")
             return self.answer(200, ROLE)
         if p == PREFIX + ROLE:
             count("creds")
+            self.slowish()
             return self.document()
         return self.answer(404, "not found")
 

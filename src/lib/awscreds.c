@@ -43,6 +43,7 @@ const char *const gh_awscreds_sources[GH_AWSCREDS__MAX] = {
 struct gh_awscreds_chain {
 	unsigned		 flags;
 	struct gh_awscreds	 cached;	/* source NONE: empty */
+	long long		 deadline;	/* ms, monotonic: this fetch's */
 	unsigned		 fetches;
 	char			 errmsg[256];
 };
@@ -349,8 +350,18 @@ gh_awscreds_check(struct gh_awscreds_chain *c)
 /* ------------------------------------------------------------------ */
 /* HTTP */
 
+static long long
+mono_ms(void)
+{
+	struct timespec	 ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
 /*
- * One request: method "GET" or "PUT" (an empty body) to url with the
+ * One request of a fetch: at most what is left of the fetch's NET_TOTAL_MS
+ * (IMDS takes three), at most NET_CONNECT_MS of it to connect.  Method "GET" or "PUT" (an empty body) to url with the
  * header lines hdr (NULL-terminated, may be NULL).  *b gets the answer,
  * *status its HTTP status.  what names the step in messages.
  */
@@ -362,9 +373,13 @@ http_do(struct gh_awscreds_chain *c, const char *what, const char *method,
 	CURL			*h = NULL;
 	struct curl_slist	*list = NULL, *l;
 	enum gh_err		 err = GH_ERR_NOMEM;
+	long long		 left = c->deadline - mono_ms();
 	CURLcode		 rc;
 
 	gh_curl_body_free(b);
+	if (left <= 0)
+		return fail(c, GH_ERR_IO, "credentials: %s: no time left of "
+		    "the %ld ms a fetch may take", what, NET_TOTAL_MS);
 	b->max = NET_MAX;
 	*status = 0;
 	c->fetches++;
@@ -386,8 +401,9 @@ http_do(struct gh_awscreds_chain *c, const char *what, const char *method,
 	curl_easy_setopt(h, CURLOPT_URL, url);
 	curl_easy_setopt(h, CURLOPT_HTTPHEADER, list);
 	curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
-	curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT_MS, NET_CONNECT_MS);
-	curl_easy_setopt(h, CURLOPT_TIMEOUT_MS, NET_TOTAL_MS);
+	curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT_MS, left < NET_CONNECT_MS ?
+	    (long)left : NET_CONNECT_MS);
+	curl_easy_setopt(h, CURLOPT_TIMEOUT_MS, (long)left);
 	curl_easy_setopt(h, CURLOPT_FOLLOWLOCATION, 0L);
 	curl_easy_setopt(h, CURLOPT_PROTOCOLS_STR, "http,https");
 	curl_easy_setopt(h, CURLOPT_NOPROXY, "*");
@@ -677,6 +693,7 @@ resolve(struct gh_awscreds_chain *c, struct gh_awscreds *out)
 
 	if ((err = gh_awscreds_check(c)) != GH_OK)
 		return err;
+	c->deadline = mono_ms() + NET_TOTAL_MS;
 	if (env("AWS_ACCESS_KEY_ID") != NULL)
 		return from_env(c, out);
 	if (env("AWS_CONTAINER_CREDENTIALS_FULL_URI") != NULL ||

@@ -19,8 +19,8 @@
  *     .../{role} with the token.  Endpoint http://169.254.169.254, or
  *     AWS_EC2_METADATA_SERVICE_ENDPOINT; skipped when
  *     AWS_EC2_METADATA_DISABLED=true.
- * Network fetches: a fresh curl handle each, 1 s to connect, 2 s in all, no
- * redirects, no proxy, answers over 64 KiB refused, every field checked
+ * Network fetches: a fresh curl handle each, 1 s to connect, 2 s in all for
+ * the whole fetch (IMDS: its three requests together), no redirects, no proxy, answers over 64 KiB refused, every field checked
  * (present, printable ASCII, bounded; Expiration ISO 8601, not past).
  *
  * GH_AWSCREDS_STANDIN (a client talking to a stand-in such as dynalite, i.e.
