@@ -591,13 +591,19 @@ out:
 /*
  * Checks code against the stored one.  GH_OK: it matches (*version is the
  * item's, for code_consume).  GH_ERR_DENIED: absent or dead (ExpiredCode) or
- * wrong (CodeMismatch; the try is counted and the 5th kills the code).
+ * wrong (CodeMismatch; the 5th wrong try kills the code).
+ *
+ * Every guess first takes a try with one atomic increment and is compared
+ * only if that try was within CODE_TRIES: racing guesses that all read the
+ * same count would otherwise be compared and only one of them counted, so
+ * parallel requests could try far more than CODE_TRIES codes.
  */
 static enum gh_err
 code_check(struct gh_pool *p, struct gh_pool_call *c, const char *sub,
     const char *purpose, const char *code, int64_t *version)
 {
 	struct gh_update	 u;
+	struct gh_cond		 exists = { GH_COND_EXISTS, 0 };
 	struct gh_cond		 cond = { GH_COND_VERSION, 0 };
 	json_object		*item = NULL, *add = NULL;
 	char			 sk[32], ctx[200], pk[200];
@@ -607,16 +613,25 @@ code_check(struct gh_pool *p, struct gh_pool_call *c, const char *sub,
 
 	snprintf(sk, sizeof(sk), "code-%s", purpose);
 	snprintf(pk, sizeof(pk), "idp-user-%s", sub);
-	err = gh_store_get(c->store, GH_TABLE_MAIN, pk, sk, &item);
-	if (err == GH_ERR_NOTFOUND)
-		return deny(c, GH_PF_EXPIRED_CODE,
+	if ((add = json_object_new_object()) == NULL ||
+	    gh_json_add_int(add, "tries", 1) != GH_OK) {
+		err = GH_ERR_NOMEM;
+		goto out;
+	}
+	memset(&u, 0, sizeof(u));
+	u.add = add;
+	err = gh_store_update(c->store, GH_TABLE_MAIN, pk, sk, &u, &exists, &item);
+	if (err == GH_ERR_NOTFOUND || err == GH_ERR_CONFLICT) {
+		err = deny(c, GH_PF_EXPIRED_CODE,
 		    "Invalid code provided, please request a code again.");
+		goto out;
+	}
 	if (err != GH_OK)
-		return err;
+		goto out;
 	code_context(purpose, sub, ctx, sizeof(ctx));
 	gh_json_int(item, "tries", &tries);
 	gh_json_int(item, "version", &cond.version);
-	if ((hash = gh_json_str(item, "hash")) == NULL || tries >= CODE_TRIES) {
+	if ((hash = gh_json_str(item, "hash")) == NULL || tries > CODE_TRIES) {
 		err = deny(c, GH_PF_EXPIRED_CODE,
 		    "Invalid code provided, please request a code again.");
 		goto out;
@@ -627,23 +642,14 @@ code_check(struct gh_pool *p, struct gh_pool_call *c, const char *sub,
 		err = GH_OK;
 		goto out;
 	}
-	/* Wrong: count the try; the last one deletes the code. */
+	/* Wrong: count it against the address; the last try deletes the code. */
 	if ((err = ip_fail(p, c)) != GH_OK)
 		goto out;
-	if (tries + 1 >= CODE_TRIES)
+	if (tries >= CODE_TRIES) {
 		err = gh_store_delete(c->store, GH_TABLE_MAIN, pk, sk, &cond, NULL);
-	else {
-		memset(&u, 0, sizeof(u));
-		if ((add = json_object_new_object()) == NULL ||
-		    gh_json_add_int(add, "tries", 1) != GH_OK) {
-			err = GH_ERR_NOMEM;
+		if (err != GH_OK && err != GH_ERR_CONFLICT && err != GH_ERR_NOTFOUND)
 			goto out;
-		}
-		u.add = add;
-		err = gh_store_update(c->store, GH_TABLE_MAIN, pk, sk, &u, &cond, NULL);
 	}
-	if (err != GH_OK && err != GH_ERR_CONFLICT && err != GH_ERR_NOTFOUND)
-		goto out;
 	err = deny(c, GH_PF_CODE_MISMATCH,
 	    "Invalid verification code provided, please try again.");
 out:
