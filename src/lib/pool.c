@@ -589,6 +589,19 @@ out:
 }
 
 /*
+ * The answer when there is no live code to check: expired, used, dead,
+ * never issued, an unknown user, a confirmed user's sign-up code.  One
+ * answer for all, so a wrong guess tells nothing about whether an
+ * account exists (only an account with a pending code answers otherwise).
+ */
+static enum gh_err
+code_absent(struct gh_pool_call *c)
+{
+	return deny(c, GH_PF_EXPIRED_CODE,
+	    "Invalid code provided, please request a code again.");
+}
+
+/*
  * Checks code against the stored one.  GH_OK: it matches (*version is the
  * item's, for code_consume).  GH_ERR_DENIED: absent or dead (ExpiredCode) or
  * wrong (CodeMismatch; the 5th wrong try kills the code).
@@ -622,8 +635,7 @@ code_check(struct gh_pool *p, struct gh_pool_call *c, const char *sub,
 	u.add = add;
 	err = gh_store_update(c->store, GH_TABLE_MAIN, pk, sk, &u, &exists, &item);
 	if (err == GH_ERR_NOTFOUND || err == GH_ERR_CONFLICT) {
-		err = deny(c, GH_PF_EXPIRED_CODE,
-		    "Invalid code provided, please request a code again.");
+		err = code_absent(c);
 		goto out;
 	}
 	if (err != GH_OK)
@@ -632,8 +644,7 @@ code_check(struct gh_pool *p, struct gh_pool_call *c, const char *sub,
 	gh_json_int(item, "tries", &tries);
 	gh_json_int(item, "version", &cond.version);
 	if ((hash = gh_json_str(item, "hash")) == NULL || tries > CODE_TRIES) {
-		err = deny(c, GH_PF_EXPIRED_CODE,
-		    "Invalid code provided, please request a code again.");
+		err = code_absent(c);
 		goto out;
 	}
 	if (strlen(code) == 6 && strspn(code, "0123456789") == 6 &&
@@ -671,8 +682,7 @@ code_consume(struct gh_pool_call *c, const char *sub, const char *purpose,
 	snprintf(pk, sizeof(pk), "idp-user-%s", sub);
 	err = gh_store_delete(c->store, GH_TABLE_MAIN, pk, sk, &cond, NULL);
 	if (err == GH_ERR_NOTFOUND || err == GH_ERR_CONFLICT)
-		return deny(c, GH_PF_EXPIRED_CODE,
-		    "Invalid code provided, please request a code again.");
+		return code_absent(c);
 	return err;
 }
 
@@ -1020,19 +1030,19 @@ gh_pool_confirm_sign_up(struct gh_pool *p, struct gh_pool_call *c)
 		return err;
 	if (!norm_username(in_str(c, "Username"), email, sizeof(email)) ||
 	    (err = account_load(c->store, email, &acct)) == GH_ERR_NOTFOUND) {
-		/* Unknown: the answer of a wrong code. */
+		/* Unknown: the answer of an account with no live code. */
 		if ((err = ip_fail(p, c)) != GH_OK)
 			return err;
-		return deny(c, GH_PF_CODE_MISMATCH,
-		    "Invalid verification code provided, please try again.");
+		return code_absent(c);
 	}
 	if (err != GH_OK)
 		return err;
 	sub = gh_json_str(acct, "sub");
 	st = gh_json_str(acct, "status");
 	if (st != NULL && strcmp(st, "CONFIRMED") == 0) {
-		err = deny(c, GH_PF_NOT_AUTHORIZED,
-		    "User cannot be confirmed. Current status is CONFIRMED");
+		/* No sign-up code left: the same answer as for anyone else. */
+		if ((err = ip_fail(p, c)) == GH_OK)
+			err = code_absent(c);
 		goto out;
 	}
 	if ((err = code_check(p, c, sub, "signup", code, &version)) != GH_OK)
@@ -1093,7 +1103,7 @@ gh_pool_resend_code(struct gh_pool *p, struct gh_pool_call *c)
 		return err;
 	st = gh_json_str(acct, "status");
 	if (st != NULL && strcmp(st, "CONFIRMED") == 0)
-		err = deny(c, GH_PF_INVALID_PARAMETER, "User is already confirmed.");
+		err = reply_delivery(c, email);	/* mails nothing, as for unknown */
 	else if ((err = code_issue(p, c, gh_json_str(acct, "sub"), email,
 	    "signup")) == GH_OK)
 		err = reply_delivery(c, email);
@@ -1868,6 +1878,7 @@ gh_pool_confirm_forgot(struct gh_pool *p, struct gh_pool_call *c)
 	const char	*pw = in_str(c, "Password"), *sub;
 	char		 email[320], msg[256];
 	int64_t		 version = 0;
+	int		 known;
 	enum gh_err	 err;
 
 	if ((err = require(c, "ClientId", "Username", "ConfirmationCode", "Password", NULL)) != GH_OK)
@@ -1875,18 +1886,24 @@ gh_pool_confirm_forgot(struct gh_pool *p, struct gh_pool_call *c)
 	if ((err = client_check(p, c)) != GH_OK ||
 	    (err = ip_check(p, c)) != GH_OK)
 		return err;
-	if (!norm_username(in_str(c, "Username"), email, sizeof(email)) ||
-	    (err = account_load(c->store, email, &acct)) == GH_ERR_NOTFOUND) {
+	/*
+	 * The policy before the lookup: a weak password is refused alike for
+	 * every address, or its answer would tell which accounts exist.
+	 */
+	known = norm_username(in_str(c, "Username"), email, sizeof(email));
+	if (known && (err = password_policy(p, c, pw, email)) != GH_OK)
+		return err;
+	if (known && (err = account_load(c->store, email, &acct)) != GH_OK &&
+	    err != GH_ERR_NOTFOUND)
+		return err;
+	if (acct == NULL) {
+		/* Unknown: the answer of an account with no live code. */
 		if ((err = ip_fail(p, c)) != GH_OK)
 			return err;
-		return deny(c, GH_PF_CODE_MISMATCH,
-		    "Invalid verification code provided, please try again.");
+		return code_absent(c);
 	}
-	if (err != GH_OK)
-		return err;
 	sub = gh_json_str(acct, "sub");
-	if ((err = password_policy(p, c, pw, email)) != GH_OK ||
-	    (err = code_check(p, c, sub, "reset", in_str(c, "ConfirmationCode"),
+	if ((err = code_check(p, c, sub, "reset", in_str(c, "ConfirmationCode"),
 	    &version)) != GH_OK ||
 	    (err = code_consume(c, sub, "reset", version)) != GH_OK ||
 	    (err = password_set(p, c, acct, pw)) != GH_OK ||

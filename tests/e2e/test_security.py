@@ -56,7 +56,15 @@ def parallel(n, fn):
     return out
 
 
-def test_racing_wrong_codes_each_count(server):
+def test_racing_codes(server):
+    # On a server of its own without the per-address throttle: the guesses
+    # would use up the shared server's budget for 127.0.0.1.
+    with server.variant(throttle_ip_limit="0") as v:
+        racing_wrong_codes_each_count(v)
+        racing_right_codes_one_wins(v)
+
+
+def racing_wrong_codes_each_count(server):
     # 24 wrong guesses at once: every one is a try, so the code is dead
     # afterwards.  (Each guess used to read the count, and of those that read
     # the same count only one was recorded: parallel requests got far more
@@ -85,7 +93,7 @@ def test_racing_wrong_codes_each_count(server):
     assert kind(r) == "ExpiredCodeException", (r, got)
 
 
-def test_racing_right_codes_one_wins(server):
+def racing_right_codes_one_wins(server):
     email = "race2-%d@example.com" % time.time_ns()
     seen = len(server.mails())
     r = server.idp("SignUp", {"ClientId": client(server), "Username": email,
@@ -96,3 +104,43 @@ def test_racing_right_codes_one_wins(server):
         "ConfirmSignUp", {"ClientId": client(server), "Username": email,
                           "ConfirmationCode": code}))]
     assert got.count("ok") == 1, got
+
+
+def test_confirm_forgot_tells_nothing(server):
+    # A known address and an unknown one get the same answer to a guess,
+    # with a weak password (the policy used to be checked only for accounts
+    # that exist) and with a good one (no reset code pending looked unlike
+    # an unknown user).
+    u = server.cache["u"]
+    for pw in ("abc", "Good-Reset-Pw-77"):
+        answers = []
+        for name in (u["email"], "nobody-%d@example.com" % time.time_ns()):
+            r = server.idp("ConfirmForgotPassword", {
+                "ClientId": client(server), "Username": name,
+                "ConfirmationCode": "123456", "Password": pw})
+            answers.append((r.status, kind(r), r.json().get("message")))
+        assert answers[0] == answers[1], answers
+
+
+def test_confirmed_user_looks_unknown(server):
+    # ConfirmSignUp and ResendConfirmationCode of a confirmed account used to
+    # say so (NotAuthorized "Current status is CONFIRMED", "User is already
+    # confirmed."), unlike an unknown address.
+    u = server.cache["u"]
+    ghost = "ghost-%d@example.com" % time.time_ns()
+    answers = []
+    for name in (u["email"], ghost):
+        r = server.idp("ConfirmSignUp", {"ClientId": client(server), "Username": name,
+                                         "ConfirmationCode": "123456"})
+        answers.append((r.status, kind(r), r.json().get("message")))
+    assert answers[0] == answers[1], answers
+    n = len(server.mails())
+    answers = []
+    for name in (u["email"], ghost):
+        r = server.idp("ResendConfirmationCode", {"ClientId": client(server),
+                                                  "Username": name})
+        assert r.status == 200, r
+        answers.append(sorted(r.json()["CodeDeliveryDetails"]))
+    assert answers[0] == answers[1], answers
+    time.sleep(0.2)
+    assert len(server.mails()) == n, "a code mailed to a confirmed account"
