@@ -14,6 +14,8 @@
 #include <string.h>
 #include <time.h>
 
+#include <arpa/inet.h>
+
 #include "gh_auth.h"
 #include "gh_conf.h"
 #include "gh_crypto.h"
@@ -328,19 +330,50 @@ ip_key(struct gh_pool *p, struct gh_pool_call *c, char *sk, size_t size)
 	snprintf(sk, size, "w-%lld", (long long)(now - now % w));
 }
 
+/*
+ * The name the address throttle counts a client under: an IPv4 address as
+ * it is (an IPv4-mapped IPv6 one as IPv4), an IPv6 address as its /64, the
+ * smallest block a host is given: one machine has 2^64 addresses to pick
+ * from, so counting each alone would throttle nothing.  Other text (no
+ * address) is taken as it is.
+ */
+static void
+ip_id(const char *addr, char *out, size_t size)
+{
+	unsigned char	a[16];
+	char		buf[INET6_ADDRSTRLEN];
+	static const unsigned char mapped[12] = { 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff };
+
+	if (inet_pton(AF_INET6, addr, a) != 1) {
+		snprintf(out, size, "%.150s", addr);
+		return;
+	}
+	if (memcmp(a, mapped, sizeof(mapped)) == 0 &&
+	    inet_ntop(AF_INET, a + 12, buf, sizeof(buf)) != NULL) {
+		snprintf(out, size, "%s", buf);
+		return;
+	}
+	memset(a + 8, 0, 8);
+	if (inet_ntop(AF_INET6, a, buf, sizeof(buf)) == NULL)
+		snprintf(out, size, "%.150s", addr);
+	else
+		snprintf(out, size, "%s/64", buf);
+}
+
 /* GH_ERR_DENIED (429) if the client address used up its failures. */
 static enum gh_err
 ip_check(struct gh_pool *p, struct gh_pool_call *c)
 {
 	int64_t		 limit = gh_conf_int(p->conf, GH_CONF_THROTTLE_IP_LIMIT), n = 0;
 	json_object	*o = NULL;
-	char		 sk[64];
+	char		 sk[64], id[160];
 	enum gh_err	 err;
 
 	if (limit <= 0 || c->addr == NULL || *c->addr == '\0')
 		return GH_OK;
 	ip_key(p, c, sk, sizeof(sk));
-	err = get_item(c->store, "idp-ip-", c->addr, sk, &o);
+	ip_id(c->addr, id, sizeof(id));
+	err = get_item(c->store, "idp-ip-", id, sk, &o);
 	if (err == GH_ERR_NOTFOUND)
 		return GH_OK;
 	if (err != GH_OK)
@@ -360,7 +393,7 @@ ip_fail(struct gh_pool *p, struct gh_pool_call *c)
 	int64_t			 w = gh_conf_int(p->conf, GH_CONF_THROTTLE_IP_WINDOW);
 	struct gh_update	 u;
 	json_object		*add = NULL, *set = NULL;
-	char			 pk[200], sk[64];
+	char			 pk[200], sk[64], id[160];
 	time_t			 now = time(NULL);
 	enum gh_err		 err = GH_ERR_NOMEM;
 
@@ -370,7 +403,8 @@ ip_fail(struct gh_pool *p, struct gh_pool_call *c)
 	if (w <= 0)
 		w = 1;
 	ip_key(p, c, sk, sizeof(sk));
-	snprintf(pk, sizeof(pk), "idp-ip-%.150s", c->addr);
+	ip_id(c->addr, id, sizeof(id));
+	snprintf(pk, sizeof(pk), "idp-ip-%s", id);
 	if ((add = json_object_new_object()) == NULL ||
 	    (set = json_object_new_object()) == NULL ||
 	    gh_json_add_int(add, "failures", 1) != GH_OK ||
