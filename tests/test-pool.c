@@ -443,6 +443,40 @@ test_operations(void)
 	json_object_put(c.out);
 }
 
+/*
+ * The address throttle counts an IPv6 client by its /64 (one host picks
+ * from 2^64 addresses), an IPv4-mapped one as IPv4, IPv4 as it is.
+ */
+static void
+test_ip_throttle(void)
+{
+	struct gh_pool_call	c;
+	char			a[64];
+	int			i;
+
+	memset(&c, 0, sizeof(c));
+	c.store = store;
+	for (i = 0; i < 50; i++) {
+		snprintf(a, sizeof(a), "2001:db8:7:7::%x", i + 1);
+		c.addr = a;
+		T(ip_fail(pool, &c) == GH_OK, "ip_fail %s", a);
+	}
+	c.addr = "2001:db8:7:7:ffff:1:2:3";
+	T(ip_check(pool, &c) == GH_ERR_DENIED && c.fault == GH_PF_TOO_MANY_REQUESTS,
+	    "another address of the same /64 is throttled");
+	c.fault = GH_PF_NONE;
+	c.addr = "2001:db8:7:8::1";
+	T(ip_check(pool, &c) == GH_OK, "the next /64 is not");
+	for (i = 0; i < 50; i++) {
+		c.addr = "::ffff:198.51.100.9";
+		T(ip_fail(pool, &c) == GH_OK, "ip_fail mapped");
+	}
+	c.addr = "198.51.100.9";
+	T(ip_check(pool, &c) == GH_ERR_DENIED, "an IPv4-mapped address counts as IPv4");
+	c.addr = "198.51.100.10";
+	T(ip_check(pool, &c) == GH_OK, "IPv4 neighbours count apart");
+}
+
 int
 main(void)
 {
@@ -485,6 +519,7 @@ main(void)
 	test_attr_rules();
 	test_triggers();
 	test_operations();
+	test_ip_throttle();
 	gh_pool_free(pool);
 	gh_store_free(store);
 	gh_conf_free(conf);

@@ -14,6 +14,8 @@
 #include <string.h>
 #include <time.h>
 
+#include <arpa/inet.h>
+
 #include "gh_auth.h"
 #include "gh_conf.h"
 #include "gh_crypto.h"
@@ -328,19 +330,50 @@ ip_key(struct gh_pool *p, struct gh_pool_call *c, char *sk, size_t size)
 	snprintf(sk, size, "w-%lld", (long long)(now - now % w));
 }
 
+/*
+ * The name the address throttle counts a client under: an IPv4 address as
+ * it is (an IPv4-mapped IPv6 one as IPv4), an IPv6 address as its /64, the
+ * smallest block a host is given: one machine has 2^64 addresses to pick
+ * from, so counting each alone would throttle nothing.  Other text (no
+ * address) is taken as it is.
+ */
+static void
+ip_id(const char *addr, char *out, size_t size)
+{
+	unsigned char	a[16];
+	char		buf[INET6_ADDRSTRLEN];
+	static const unsigned char mapped[12] = { 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff };
+
+	if (inet_pton(AF_INET6, addr, a) != 1) {
+		snprintf(out, size, "%.150s", addr);
+		return;
+	}
+	if (memcmp(a, mapped, sizeof(mapped)) == 0 &&
+	    inet_ntop(AF_INET, a + 12, buf, sizeof(buf)) != NULL) {
+		snprintf(out, size, "%s", buf);
+		return;
+	}
+	memset(a + 8, 0, 8);
+	if (inet_ntop(AF_INET6, a, buf, sizeof(buf)) == NULL)
+		snprintf(out, size, "%.150s", addr);
+	else
+		snprintf(out, size, "%s/64", buf);
+}
+
 /* GH_ERR_DENIED (429) if the client address used up its failures. */
 static enum gh_err
 ip_check(struct gh_pool *p, struct gh_pool_call *c)
 {
 	int64_t		 limit = gh_conf_int(p->conf, GH_CONF_THROTTLE_IP_LIMIT), n = 0;
 	json_object	*o = NULL;
-	char		 sk[64];
+	char		 sk[64], id[160];
 	enum gh_err	 err;
 
 	if (limit <= 0 || c->addr == NULL || *c->addr == '\0')
 		return GH_OK;
 	ip_key(p, c, sk, sizeof(sk));
-	err = get_item(c->store, "idp-ip-", c->addr, sk, &o);
+	ip_id(c->addr, id, sizeof(id));
+	err = get_item(c->store, "idp-ip-", id, sk, &o);
 	if (err == GH_ERR_NOTFOUND)
 		return GH_OK;
 	if (err != GH_OK)
@@ -360,7 +393,7 @@ ip_fail(struct gh_pool *p, struct gh_pool_call *c)
 	int64_t			 w = gh_conf_int(p->conf, GH_CONF_THROTTLE_IP_WINDOW);
 	struct gh_update	 u;
 	json_object		*add = NULL, *set = NULL;
-	char			 pk[200], sk[64];
+	char			 pk[200], sk[64], id[160];
 	time_t			 now = time(NULL);
 	enum gh_err		 err = GH_ERR_NOMEM;
 
@@ -370,7 +403,8 @@ ip_fail(struct gh_pool *p, struct gh_pool_call *c)
 	if (w <= 0)
 		w = 1;
 	ip_key(p, c, sk, sizeof(sk));
-	snprintf(pk, sizeof(pk), "idp-ip-%.150s", c->addr);
+	ip_id(c->addr, id, sizeof(id));
+	snprintf(pk, sizeof(pk), "idp-ip-%s", id);
 	if ((add = json_object_new_object()) == NULL ||
 	    (set = json_object_new_object()) == NULL ||
 	    gh_json_add_int(add, "failures", 1) != GH_OK ||
@@ -589,15 +623,34 @@ out:
 }
 
 /*
+ * The answer when there is no live code to check: expired, used, dead,
+ * never issued, an unknown user, a confirmed user's sign-up code.  One
+ * answer for all, so a wrong guess tells nothing about whether an
+ * account exists (only an account with a pending code answers otherwise).
+ */
+static enum gh_err
+code_absent(struct gh_pool_call *c)
+{
+	return deny(c, GH_PF_EXPIRED_CODE,
+	    "Invalid code provided, please request a code again.");
+}
+
+/*
  * Checks code against the stored one.  GH_OK: it matches (*version is the
  * item's, for code_consume).  GH_ERR_DENIED: absent or dead (ExpiredCode) or
- * wrong (CodeMismatch; the try is counted and the 5th kills the code).
+ * wrong (CodeMismatch; the 5th wrong try kills the code).
+ *
+ * Every guess first takes a try with one atomic increment and is compared
+ * only if that try was within CODE_TRIES: racing guesses that all read the
+ * same count would otherwise be compared and only one of them counted, so
+ * parallel requests could try far more than CODE_TRIES codes.
  */
 static enum gh_err
 code_check(struct gh_pool *p, struct gh_pool_call *c, const char *sub,
     const char *purpose, const char *code, int64_t *version)
 {
 	struct gh_update	 u;
+	struct gh_cond		 exists = { GH_COND_EXISTS, 0 };
 	struct gh_cond		 cond = { GH_COND_VERSION, 0 };
 	json_object		*item = NULL, *add = NULL;
 	char			 sk[32], ctx[200], pk[200];
@@ -607,18 +660,25 @@ code_check(struct gh_pool *p, struct gh_pool_call *c, const char *sub,
 
 	snprintf(sk, sizeof(sk), "code-%s", purpose);
 	snprintf(pk, sizeof(pk), "idp-user-%s", sub);
-	err = gh_store_get(c->store, GH_TABLE_MAIN, pk, sk, &item);
-	if (err == GH_ERR_NOTFOUND)
-		return deny(c, GH_PF_EXPIRED_CODE,
-		    "Invalid code provided, please request a code again.");
+	if ((add = json_object_new_object()) == NULL ||
+	    gh_json_add_int(add, "tries", 1) != GH_OK) {
+		err = GH_ERR_NOMEM;
+		goto out;
+	}
+	memset(&u, 0, sizeof(u));
+	u.add = add;
+	err = gh_store_update(c->store, GH_TABLE_MAIN, pk, sk, &u, &exists, &item);
+	if (err == GH_ERR_NOTFOUND || err == GH_ERR_CONFLICT) {
+		err = code_absent(c);
+		goto out;
+	}
 	if (err != GH_OK)
-		return err;
+		goto out;
 	code_context(purpose, sub, ctx, sizeof(ctx));
 	gh_json_int(item, "tries", &tries);
 	gh_json_int(item, "version", &cond.version);
-	if ((hash = gh_json_str(item, "hash")) == NULL || tries >= CODE_TRIES) {
-		err = deny(c, GH_PF_EXPIRED_CODE,
-		    "Invalid code provided, please request a code again.");
+	if ((hash = gh_json_str(item, "hash")) == NULL || tries > CODE_TRIES) {
+		err = code_absent(c);
 		goto out;
 	}
 	if (strlen(code) == 6 && strspn(code, "0123456789") == 6 &&
@@ -627,23 +687,14 @@ code_check(struct gh_pool *p, struct gh_pool_call *c, const char *sub,
 		err = GH_OK;
 		goto out;
 	}
-	/* Wrong: count the try; the last one deletes the code. */
+	/* Wrong: count it against the address; the last try deletes the code. */
 	if ((err = ip_fail(p, c)) != GH_OK)
 		goto out;
-	if (tries + 1 >= CODE_TRIES)
+	if (tries >= CODE_TRIES) {
 		err = gh_store_delete(c->store, GH_TABLE_MAIN, pk, sk, &cond, NULL);
-	else {
-		memset(&u, 0, sizeof(u));
-		if ((add = json_object_new_object()) == NULL ||
-		    gh_json_add_int(add, "tries", 1) != GH_OK) {
-			err = GH_ERR_NOMEM;
+		if (err != GH_OK && err != GH_ERR_CONFLICT && err != GH_ERR_NOTFOUND)
 			goto out;
-		}
-		u.add = add;
-		err = gh_store_update(c->store, GH_TABLE_MAIN, pk, sk, &u, &cond, NULL);
 	}
-	if (err != GH_OK && err != GH_ERR_CONFLICT && err != GH_ERR_NOTFOUND)
-		goto out;
 	err = deny(c, GH_PF_CODE_MISMATCH,
 	    "Invalid verification code provided, please try again.");
 out:
@@ -665,8 +716,7 @@ code_consume(struct gh_pool_call *c, const char *sub, const char *purpose,
 	snprintf(pk, sizeof(pk), "idp-user-%s", sub);
 	err = gh_store_delete(c->store, GH_TABLE_MAIN, pk, sk, &cond, NULL);
 	if (err == GH_ERR_NOTFOUND || err == GH_ERR_CONFLICT)
-		return deny(c, GH_PF_EXPIRED_CODE,
-		    "Invalid code provided, please request a code again.");
+		return code_absent(c);
 	return err;
 }
 
@@ -1014,19 +1064,19 @@ gh_pool_confirm_sign_up(struct gh_pool *p, struct gh_pool_call *c)
 		return err;
 	if (!norm_username(in_str(c, "Username"), email, sizeof(email)) ||
 	    (err = account_load(c->store, email, &acct)) == GH_ERR_NOTFOUND) {
-		/* Unknown: the answer of a wrong code. */
+		/* Unknown: the answer of an account with no live code. */
 		if ((err = ip_fail(p, c)) != GH_OK)
 			return err;
-		return deny(c, GH_PF_CODE_MISMATCH,
-		    "Invalid verification code provided, please try again.");
+		return code_absent(c);
 	}
 	if (err != GH_OK)
 		return err;
 	sub = gh_json_str(acct, "sub");
 	st = gh_json_str(acct, "status");
 	if (st != NULL && strcmp(st, "CONFIRMED") == 0) {
-		err = deny(c, GH_PF_NOT_AUTHORIZED,
-		    "User cannot be confirmed. Current status is CONFIRMED");
+		/* No sign-up code left: the same answer as for anyone else. */
+		if ((err = ip_fail(p, c)) == GH_OK)
+			err = code_absent(c);
 		goto out;
 	}
 	if ((err = code_check(p, c, sub, "signup", code, &version)) != GH_OK)
@@ -1087,7 +1137,7 @@ gh_pool_resend_code(struct gh_pool *p, struct gh_pool_call *c)
 		return err;
 	st = gh_json_str(acct, "status");
 	if (st != NULL && strcmp(st, "CONFIRMED") == 0)
-		err = deny(c, GH_PF_INVALID_PARAMETER, "User is already confirmed.");
+		err = reply_delivery(c, email);	/* mails nothing, as for unknown */
 	else if ((err = code_issue(p, c, gh_json_str(acct, "sub"), email,
 	    "signup")) == GH_OK)
 		err = reply_delivery(c, email);
@@ -1862,6 +1912,7 @@ gh_pool_confirm_forgot(struct gh_pool *p, struct gh_pool_call *c)
 	const char	*pw = in_str(c, "Password"), *sub;
 	char		 email[320], msg[256];
 	int64_t		 version = 0;
+	int		 known;
 	enum gh_err	 err;
 
 	if ((err = require(c, "ClientId", "Username", "ConfirmationCode", "Password", NULL)) != GH_OK)
@@ -1869,18 +1920,24 @@ gh_pool_confirm_forgot(struct gh_pool *p, struct gh_pool_call *c)
 	if ((err = client_check(p, c)) != GH_OK ||
 	    (err = ip_check(p, c)) != GH_OK)
 		return err;
-	if (!norm_username(in_str(c, "Username"), email, sizeof(email)) ||
-	    (err = account_load(c->store, email, &acct)) == GH_ERR_NOTFOUND) {
+	/*
+	 * The policy before the lookup: a weak password is refused alike for
+	 * every address, or its answer would tell which accounts exist.
+	 */
+	known = norm_username(in_str(c, "Username"), email, sizeof(email));
+	if (known && (err = password_policy(p, c, pw, email)) != GH_OK)
+		return err;
+	if (known && (err = account_load(c->store, email, &acct)) != GH_OK &&
+	    err != GH_ERR_NOTFOUND)
+		return err;
+	if (acct == NULL) {
+		/* Unknown: the answer of an account with no live code. */
 		if ((err = ip_fail(p, c)) != GH_OK)
 			return err;
-		return deny(c, GH_PF_CODE_MISMATCH,
-		    "Invalid verification code provided, please try again.");
+		return code_absent(c);
 	}
-	if (err != GH_OK)
-		return err;
 	sub = gh_json_str(acct, "sub");
-	if ((err = password_policy(p, c, pw, email)) != GH_OK ||
-	    (err = code_check(p, c, sub, "reset", in_str(c, "ConfirmationCode"),
+	if ((err = code_check(p, c, sub, "reset", in_str(c, "ConfirmationCode"),
 	    &version)) != GH_OK ||
 	    (err = code_consume(c, sub, "reset", version)) != GH_OK ||
 	    (err = password_set(p, c, acct, pw)) != GH_OK ||

@@ -143,10 +143,11 @@ def test_user_item_and_enrolment(server):
     _, idc = claims(r.json()["AuthenticationResult"]["IdToken"])
     assert idc["custom:role"] == "partner" and idc["custom:company"] == "Tech Corp", idc
     assert idc["sub"] == j["UserSub"], idc
-    # A second confirmation is refused; the code was single-use anyway.
+    # A second confirmation is refused (the answer of an unknown user: no
+    # live code); the code was single-use anyway.
     r = server.idp("ConfirmSignUp", {"ClientId": client(server), "Username": email,
                                      "ConfirmationCode": code})
-    err(r, "NotAuthorizedException")
+    err(r, "ExpiredCodeException")
     server.cache["partner"] = {"email": email, "sub": j["UserSub"]}
 
 
@@ -262,11 +263,11 @@ def test_unconfirmed_and_codes(server):
     r = server.idp("ConfirmSignUp", {"ClientId": client(server), "Username": email,
                                      "ConfirmationCode": second})
     err(r, "ExpiredCodeException")
-    # Unknown users look like a wrong code; resend for them "succeeds".
+    # Unknown users look like an account with no live code; resend for them "succeeds".
     r = server.idp("ConfirmSignUp", {"ClientId": client(server),
                                      "Username": "ghost@example.com",
                                      "ConfirmationCode": "123456"})
-    err(r, "CodeMismatchException")
+    err(r, "ExpiredCodeException")
     r = server.idp("ResendConfirmationCode", {"ClientId": client(server),
                                               "Username": "ghost@example.com"})
     assert r.status == 200, r
@@ -489,7 +490,7 @@ def test_forgot_password(server):
     err(r, "CodeMismatchException")
     r = server.idp("ConfirmForgotPassword", dict(base, Username="ghost@example.com",
                                                  ConfirmationCode=code, Password="Reset-Pw-Good-9"))
-    err(r, "CodeMismatchException")
+    err(r, "ExpiredCodeException")
     r = server.idp("ConfirmForgotPassword", dict(base, ConfirmationCode=code, Password="Reset-Pw-Good-9"))
     assert r.status == 200 and r.json() == {}, r
     # Single use.
