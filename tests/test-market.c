@@ -385,6 +385,74 @@ test_store_parts(void)
 	    count(GH_INDEX_GSI3, "solutions", "published-") == 4, "seed-demo is idempotent");
 }
 
+/*
+ * The list replies' text path: for stored texts as json-c writes them, the
+ * copied view is byte for byte the serialised gh_market_view; texts it must
+ * not copy go to the object path.
+ */
+static void
+test_view_text(void)
+{
+	static const struct {
+		const char	*json;
+		int		 fast;	/* 1: copied from the text */
+	} t[] = {
+		{ "{\"PK\":\"user-1\",\"SK\":\"order-1\",\"order_id\":\"1\",\"version\":3}", 1 },
+		{ "{\"a\":1,\"PK\":\"p\",\"b\":[1,2,{\"PK\":\"inner stays\"}],\"SK\":\"s\"}", 1 },
+		{ "{\"GSI1PK\":\"x\",\"GSI1SK\":\"y\",\"expires_at\":99,\"n\":-1.5e3,\"z\":null}", 1 },
+		{ "{\"s\":\"q\\\"uote \\\\ back/ \\u0001 \\u001f \\n\\t\\b é 😀\",\"t\":true,\"f\":false}", 1 },
+		{ "{\"n\":1.50,\"m\":1e3,\"i\":-12,\"z\":0,\"big\":123456789012345678}", 1 },
+		{ "{\"s\":\"slash \\/\"}", 0 },
+		{ "{\"s\":\"\\u00e9\"}", 0 },
+		{ "{\"s\":\"\\u000a\"}", 0 },
+		{ "{\"s\":\"\\u001F\"}", 0 },
+		{ "{\"n\":-0}", 0 },
+		{ "{\"n\":01}", 0 },
+		{ "{\"n\":1234567890123456789}", 0 },
+		{ "{\"e\":{},\"a\":[],\"d\":{\"x\":{\"y\":[[],[{}]]}},\"PK\":\"k\"}", 1 },
+		{ "{\"PK\":\"only\",\"SK\":\"keys\"}", 1 },
+		{ "{}", 1 },
+		{ "{\"a-very-long-attribute-name\":1,\"version\":2}", 1 },
+		{ "{\"PK\":\"user-1\",\"SK\":\"user\",\"sub\":\"1\",\"role\":\"customer\"}", 0 },
+		{ "{\"P\\u004b\":\"escaped key\"}", 0 },
+		{ "{ \"a\": 1 }", 0 },
+		{ "{\"a\":1,}", 0 },
+		{ "{\"a\":[1,2}", 0 },
+		{ "{\"a\":tru}", 0 },
+		{ "{\"a\":1}x", 0 },
+		{ "[1,2]", 0 },
+		{ "{\"a\":\"unterminated}", 0 },
+	};
+	struct printbuf	*pb;
+	json_object	*o, *v;
+	const char	*want;
+	size_t		 i;
+	int		 got;
+
+	for (i = 0; i < sizeof(t) / sizeof(t[0]); i++) {
+		pb = printbuf_new();
+		printbuf_memappend(pb, "[", 1);
+		got = gh_market_view_text(pb, t[i].json, strlen(t[i].json));
+		T(got == t[i].fast, "view_text %zu: %s path", i,
+		    t[i].fast ? "text" : "object");
+		if (!got) {
+			T(pb->bpos == 1 && strcmp(pb->buf, "[") == 0,
+			    "view_text %zu: buffer unchanged on refusal", i);
+		} else {
+			o = json_tokener_parse(t[i].json);
+			v = o != NULL ? gh_market_view(o) : NULL;
+			want = v != NULL ? json_object_to_json_string_ext(v,
+			    JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE) : "?";
+			T(strcmp(pb->buf + 1, want) == 0,
+			    "view_text %zu: same bytes as the object path (%s / %s)",
+			    i, pb->buf + 1, want);
+			json_object_put(v);
+			json_object_put(o);
+		}
+		printbuf_free(pb);
+	}
+}
+
 int
 main(void)
 {
@@ -392,6 +460,7 @@ main(void)
 	test_validators();
 	test_order_price();
 	test_keys_ids_views();
+	test_view_text();
 	if (setup() != 0)
 		T(0, "open a store");
 	else

@@ -104,6 +104,12 @@ struct gh_query {
 	int		 descending;	/* newest first when SKs sort by time */
 	size_t		 limit;		/* 1..GH_STORE_PAGE_MAX; 0 = max */
 	const char	*cursor;	/* from a previous gh_page, or NULL */
+	/*
+	 * 1: page.items holds JSON strings, each an item's attributes as
+	 * compact JSON text (json-c's plain form, without "version"), for a
+	 * caller that copies items into a reply without looking at them.
+	 */
+	int		 text;
 };
 
 /*

@@ -362,6 +362,286 @@ out:
 	return err;
 }
 
+/*
+ * The text path of the list replies.  The page's items come from the store
+ * as their stored JSON text, written by json-c in its plain form; a view is
+ * that text without its internal members, so instead of parsing every item
+ * into objects, copying the view and serialising it again, the members are
+ * scanned and copied as they are: the reply is byte for byte the one the
+ * object path builds.  Anything the scanner does not expect (a key with an
+ * escape, odd nesting, whitespace, a user item, which gains "user_id") sends
+ * that item through json-c as before.
+ */
+
+/*
+ * 1 if the escape at e[0..n) ('\\' first) is one json-c writes: its
+ * short forms (but "\\/", which NOSLASHESCAPE never writes) or \u00xx in
+ * lower case for another control character.  Any other escape would be
+ * written differently after a parse, so it is not copied.
+ */
+static int
+json_c_escape(const char *e, size_t n)
+{
+	static const char hex[] = "0123456789abcdef";
+	int		  c;
+
+	if (n < 2)
+		return 0;
+	if (strchr("\"\\bfnrt", e[1]) != NULL && e[1] != '\0')
+		return 1;
+	if (e[1] != 'u' || n < 6 || e[2] != '0' || e[3] != '0' ||
+	    (e[4] != '0' && e[4] != '1') || e[5] == '\0' ||
+	    strchr(hex, e[5]) == NULL)
+		return 0;
+	c = (e[4] - '0') * 16 + (int)(strchr(hex, e[5]) - hex);
+	return c != '\b' && c != '\f' && c != '\n' && c != '\r' && c != '\t';
+}
+
+/*
+ * 1 if the number text s[0..n) comes back the same from json-c: a double
+ * (json-c keeps its text) or an integer in its canonical form that fits.
+ */
+static int
+json_c_number(const char *s, size_t n)
+{
+	size_t	 i = s[0] == '-';
+
+	if (memchr(s, '.', n) != NULL || memchr(s, 'e', n) != NULL ||
+	    memchr(s, 'E', n) != NULL)
+		return 1;
+	if (i >= n || n - i > 18 || strspn(s + i, "0123456789") < n - i)
+		return 0;
+	if (s[i] == '0')
+		return n - i == 1 && i == 0;	/* "0", not "-0" or "01" */
+	return 1;
+}
+
+/* End of the JSON value at t[i..n), or 0 if it is not one we expect. */
+static size_t
+skip_value(const char *t, size_t i, size_t n)
+{
+	char	 stack[32];
+	size_t	 depth = 0;
+	char	 c;
+
+	do {
+		if (i >= n)
+			return 0;
+		c = t[i];
+		if (c == '"') {
+			for (i++; i < n && t[i] != '"'; i++)
+				if ((unsigned char)t[i] >= 0x20 && t[i] != '\\')
+					continue;	/* most bytes */
+				else if (t[i] == '\\') {
+					if (!json_c_escape(t + i, n - i))
+						return 0;
+					i += t[i + 1] == 'u' ? 5 : 1;
+				} else if ((unsigned char)t[i] < 0x20)
+					return 0;
+			if (i >= n)
+				return 0;
+			i++;
+		} else if (c == '{' || c == '[') {
+			if (depth == sizeof(stack))
+				return 0;
+			stack[depth++] = c == '{' ? '}' : ']';
+			i++;
+			if (i < n && t[i] == stack[depth - 1]) {
+				depth--;
+				i++;
+			} else
+				continue;	/* a value (or key) follows */
+		} else if (c == '-' || (c >= '0' && c <= '9')) {
+			size_t	 b = i;
+
+			while (i < n && ((t[i] >= '0' && t[i] <= '9') ||
+			    t[i] == '-' || t[i] == '+' || t[i] == '.' ||
+			    t[i] == 'e' || t[i] == 'E'))
+				i++;
+			if (!json_c_number(t + b, i - b))
+				return 0;
+		} else if (n - i >= 4 && (memcmp(t + i, "true", 4) == 0 ||
+		    memcmp(t + i, "null", 4) == 0))
+			i += 4;
+		else if (n - i >= 5 && memcmp(t + i, "false", 5) == 0)
+			i += 5;
+		else
+			return 0;
+		/* After a value: a separator, a closer, or the end. */
+		while (depth > 0) {
+			if (i >= n)
+				return 0;
+			if (t[i] == ',') {
+				i++;
+				break;
+			}
+			if (t[i] == ':' && stack[depth - 1] == '}') {
+				i++;
+				break;
+			}
+			if (t[i] != stack[depth - 1])
+				return 0;
+			depth--;
+			i++;
+		}
+	} while (depth > 0);
+	return i;
+}
+
+/* See gh_market.h: 0 sends the item through view_slow. */
+int
+gh_market_view_text(struct printbuf *pb, const char *t, size_t n)
+{
+	size_t	 i = 1, ks, ke, ve, first = 1;
+	int	 mark = pb->bpos;
+	char	 key[16];
+
+	if (n < 2 || t[0] != '{')
+		return 0;
+	printbuf_memappend(pb, "{", 1);
+	if (t[1] == '}' && n == 2)
+		goto done;
+	for (;;) {
+		if (i >= n || t[i] != '"')
+			goto slow;
+		ks = i + 1;
+		for (ke = ks; ke < n && t[ke] != '"'; ke++)
+			if (t[ke] == '\\' || (unsigned char)t[ke] < 0x20)
+				goto slow;
+		if (ke + 1 >= n || t[ke + 1] != ':' ||
+		    (ve = skip_value(t, ke + 2, n)) == 0)
+			goto slow;
+		if (ke - ks < sizeof(key)) {
+			memcpy(key, t + ks, ke - ks);
+			key[ke - ks] = '\0';
+		} else
+			key[0] = '\0';
+		if (strcmp(key, "SK") == 0 && ve - (ke + 2) == 6 &&
+		    memcmp(t + ke + 2, "\"user\"", 6) == 0)
+			goto slow;	/* a user's view gains user_id */
+		/* Internal names start with one of these. */
+		if (strchr("PSGve", key[0]) == NULL || !internal_attr(key)) {
+			if (!first)
+				printbuf_memappend(pb, ",", 1);
+			printbuf_memappend(pb, t + i, (int)(ve - i));
+			first = 0;
+		}
+		i = ve;
+		if (i < n && t[i] == ',') {
+			i++;
+			continue;
+		}
+		if (i + 1 == n && t[i] == '}')
+			break;
+		goto slow;
+	}
+done:
+	printbuf_memappend(pb, "}", 1);
+	return 1;
+slow:
+	pb->bpos = mark;
+	pb->buf[mark] = '\0';
+	return 0;
+}
+
+/* The object path for one item's text: parse, view, serialise. */
+static enum gh_err
+view_slow(struct printbuf *pb, const char *t, size_t n)
+{
+	json_tokener	*tok = NULL;
+	json_object	*item = NULL, *v = NULL;
+	const char	*js;
+	size_t		 len;
+	enum gh_err	 err = GH_ERR_STORE;
+
+	if ((tok = json_tokener_new()) == NULL) {
+		err = GH_ERR_NOMEM;
+		goto out;
+	}
+	item = json_tokener_parse_ex(tok, t, (int)n);
+	if (item == NULL || json_tokener_get_error(tok) != json_tokener_success ||
+	    !json_object_is_type(item, json_type_object))
+		goto out;
+	err = GH_ERR_NOMEM;
+	if ((v = gh_market_view(item)) == NULL ||
+	    (js = json_object_to_json_string_length(v, JSON_C_TO_STRING_PLAIN |
+	    JSON_C_TO_STRING_NOSLASHESCAPE, &len)) == NULL)
+		goto out;
+	printbuf_memappend(pb, js, (int)len);
+	err = GH_OK;
+out:
+	json_object_put(v);
+	json_object_put(item);
+	json_tokener_free(tok);
+	return err;
+}
+
+/* gh_market_reply_page without a filter: 200, 400 invalid_cursor, 500, 503. */
+static void
+reply_page_text(struct gh_req *r, struct gh_query *q)
+{
+	struct gh_page	 page = { NULL, NULL };
+	struct printbuf	*pb = NULL;
+	json_object	*it, *c = NULL;
+	const char	*js;
+	size_t		 i, n, len;
+	enum gh_err	 err;
+
+	q->text = 1;
+	err = gh_store_query(gh_req_store(r), q, &page);
+	q->text = 0;
+	if (err != GH_OK) {
+		if (err == GH_ERR_INVAL && q->cursor != NULL)
+			gh_reply_err(r, 400, "invalid_cursor",
+			    "The cursor does not belong to this list.");
+		else
+			gh_reply_fail(r, err, "list query");
+		return;
+	}
+	if ((pb = printbuf_new()) == NULL)
+		goto nomem;
+	printbuf_memappend(pb, "{\"items\":[", 10);
+	n = json_object_array_length(page.items);
+	for (i = 0; i < n; i++) {
+		it = json_object_array_get_idx(page.items, i);
+		if (i > 0)
+			printbuf_memappend(pb, ",", 1);
+		js = json_object_get_string(it);
+		len = (size_t)json_object_get_string_len(it);
+		if (gh_market_view_text(pb, js, len))
+			continue;
+		if ((err = view_slow(pb, js, len)) != GH_OK) {
+			gh_page_free(&page);
+			printbuf_free(pb);
+			gh_reply_fail(r, err, err == GH_ERR_STORE ?
+			    "stored item is not a JSON object" : "list reply");
+			return;
+		}
+	}
+	printbuf_memappend(pb, "],\"next_cursor\":", 16);
+	if (page.cursor == NULL)
+		printbuf_memappend(pb, "null", 4);
+	else if ((c = json_object_new_string(page.cursor)) == NULL ||
+	    (js = json_object_to_json_string_length(c, JSON_C_TO_STRING_PLAIN |
+	    JSON_C_TO_STRING_NOSLASHESCAPE, &len)) == NULL)
+		goto nomem;
+	else
+		printbuf_memappend(pb, js, (int)len);
+	printbuf_memappend(pb, "}", 1);
+	if (pb->bpos < 0 || pb->buf == NULL)
+		goto nomem;
+	gh_reply_raw(r, 200, "application/json", pb->buf, (size_t)pb->bpos);
+	json_object_put(c);
+	printbuf_free(pb);
+	gh_page_free(&page);
+	return;
+nomem:
+	json_object_put(c);
+	printbuf_free(pb);
+	gh_page_free(&page);
+	gh_reply_fail(r, GH_ERR_NOMEM, "list reply");
+}
+
 void
 gh_market_reply_page(struct gh_req *r, struct gh_query *q, const char *cursor,
     int64_t limit, int (*keep)(json_object *, void *), void *arg)
@@ -373,6 +653,10 @@ gh_market_reply_page(struct gh_req *r, struct gh_query *q, const char *cursor,
 
 	q->cursor = cursor;
 	q->limit = limit > 0 ? (size_t)limit : GH_MARKET_PAGE_DEFAULT;
+	if (keep == NULL) {
+		reply_page_text(r, q);
+		return;
+	}
 	if ((err = gh_store_query(gh_req_store(r), q, &page)) != GH_OK) {
 		if (err == GH_ERR_INVAL && cursor != NULL)
 			gh_reply_err(r, 400, "invalid_cursor",

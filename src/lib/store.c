@@ -671,6 +671,31 @@ gh_store_delete(struct gh_store *s, enum gh_table t, const char *pk,
 	return s->be->del(s, t, pk, sk, cond, out);
 }
 
+/* Replaces each item of items by its JSON text without "version" (q->text
+ * for a backend that does not do it itself). */
+static enum gh_err
+items_as_text(json_object *items)
+{
+	json_object	*it, *str;
+	const char	*js;
+	size_t		 i, len;
+
+	for (i = 0; i < json_object_array_length(items); i++) {
+		it = json_object_array_get_idx(items, i);
+		json_object_object_del(it, "version");
+		if ((js = json_object_to_json_string_length(it,
+		    ITEM_JSON_FLAGS,
+		    &len)) == NULL ||
+		    (str = json_object_new_string_len(js, (int)len)) == NULL)
+			return GH_ERR_NOMEM;
+		if (json_object_array_put_idx(items, i, str) != 0) {
+			json_object_put(str);
+			return GH_ERR_NOMEM;
+		}
+	}
+	return GH_OK;
+}
+
 enum gh_err
 gh_store_query(struct gh_store *s, const struct gh_query *q,
     struct gh_page *out)
@@ -719,6 +744,8 @@ gh_store_query(struct gh_store *s, const struct gh_query *q,
 	err = s->be->query(s, &qq, q->cursor != NULL ? &start : NULL,
 	    &items, &last, &more);
 	if (err != GH_OK)
+		goto out;
+	if (qq.text && !s->be->text_items && (err = items_as_text(items)) != GH_OK)
 		goto out;
 	if (more && (err = cursor_encode(s, &qq, &last, &cursor)) != GH_OK)
 		goto out;

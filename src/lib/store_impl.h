@@ -52,6 +52,8 @@ struct gh_store_backend {
 			struct gh_cursor *last, int *more);
 	enum gh_err (*batch_get)(struct gh_store *, enum gh_table,
 			const struct gh_key *, size_t, json_object **);
+	/* 1 if query honours q->text itself; else store.c converts. */
+	int	    text_items;
 };
 
 struct gh_store {

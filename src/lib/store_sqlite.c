@@ -1092,7 +1092,16 @@ sq_query(struct gh_store *s, const struct gh_query *q,
 			*more = 1;
 			break;
 		}
-		if ((err = sq_item(s, st, 0, &item)) != GH_OK)
+		if (q->text) {
+			/* The stored text as it is: no parse, no version. */
+			const char *text = (const char *)sqlite3_column_text(st, 0);
+
+			if (text == NULL || (item = json_object_new_string_len(text,
+			    sqlite3_column_bytes(st, 0))) == NULL) {
+				err = GH_ERR_NOMEM;
+				goto out;
+			}
+		} else if ((err = sq_item(s, st, 0, &item)) != GH_OK)
 			goto out;
 		if (json_object_array_add(arr, item) != 0) {
 			json_object_put(item);
@@ -1172,4 +1181,5 @@ const struct gh_store_backend gh_store_sqlite = {
 	.del = sq_del,
 	.query = sq_query,
 	.batch_get = sq_batch_get,
+	.text_items = 1,
 };
