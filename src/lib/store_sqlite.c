@@ -123,6 +123,7 @@ struct sq {
 	int		 busy_ms;	/* conf sqlite_busy_ms */
 	struct timespec	 busy_t0;	/* first try of the current wait */
 	unsigned	 writes;	/* since open, for sweeping */
+	json_tokener	*tok;		/* parses stored items, made on first use */
 	sqlite3_stmt	*tx[TX__MAX];
 	sqlite3_stmt	*st[GH_TABLE__MAX][ST__MAX];
 	/* Queries by table, index, sk operator, descending, resuming. */
@@ -314,7 +315,7 @@ bind_item(sqlite3_stmt *st, json_object *item, int64_t now)
 static enum gh_err
 sq_item(struct gh_store *s, sqlite3_stmt *st, int col, json_object **out)
 {
-	json_tokener	*tok;
+	struct sq	*sq = s->impl;
 	json_object	*item = NULL, *v;
 	const char	*text;
 	int		 len;
@@ -323,17 +324,16 @@ sq_item(struct gh_store *s, sqlite3_stmt *st, int col, json_object **out)
 	len = sqlite3_column_bytes(st, col);
 	if (text == NULL)
 		return gh_store_fail(s, GH_ERR_NOMEM, "sqlite: reading item");
-	if ((tok = json_tokener_new()) == NULL)
+	if (sq->tok == NULL && (sq->tok = json_tokener_new()) == NULL)
 		return GH_ERR_NOMEM;
-	item = json_tokener_parse_ex(tok, text, len);
-	if (item == NULL || json_tokener_get_error(tok) != json_tokener_success ||
+	json_tokener_reset(sq->tok);
+	item = json_tokener_parse_ex(sq->tok, text, len);
+	if (item == NULL || json_tokener_get_error(sq->tok) != json_tokener_success ||
 	    !json_object_is_type(item, json_type_object)) {
-		json_tokener_free(tok);
 		json_object_put(item);
 		return gh_store_fail(s, GH_ERR_STORE,
 		    "sqlite: stored item is not a JSON object");
 	}
-	json_tokener_free(tok);
 	if ((v = json_object_new_int64(sqlite3_column_int64(st, col + 1))) ==
 	    NULL || json_object_object_add(item, "version", v) != 0) {
 		json_object_put(v);
@@ -505,6 +505,7 @@ sq_close(struct gh_store *s)
 			sqlite3_finalize(*p);
 		sqlite3_close(sq->db);
 	}
+	json_tokener_free(sq->tok);
 	free(sq);
 	s->impl = NULL;
 }
