@@ -572,7 +572,8 @@ view_slow(struct printbuf *pb, const char *t, size_t n)
 out:
 	json_object_put(v);
 	json_object_put(item);
-	json_tokener_free(tok);
+	if (tok != NULL)		/* json-c's free takes no NULL */
+		json_tokener_free(tok);
 	return err;
 }
 

@@ -505,7 +505,8 @@ sq_close(struct gh_store *s)
 			sqlite3_finalize(*p);
 		sqlite3_close(sq->db);
 	}
-	json_tokener_free(sq->tok);
+	if (sq->tok != NULL)	/* json-c's free takes no NULL */
+		json_tokener_free(sq->tok);
 	free(sq);
 	s->impl = NULL;
 }
