@@ -786,14 +786,17 @@ check_claims(struct gh_verifier *v, json_object *c, enum gh_token_use use,
 	return GH_OK;
 }
 
-/* FNV-1a: only narrows the cache search; the token is compared in full. */
+/*
+ * FNV-1a of the last 64 bytes (the signature's, which differ between any two
+ * tokens): only narrows the cache search; the token is compared in full.
+ */
 static uint64_t
 tok_hash(const char *s, size_t len)
 {
 	uint64_t	 h = 0xcbf29ce484222325ULL;
 	size_t		 i;
 
-	for (i = 0; i < len; i++)
+	for (i = len > 64 ? len - 64 : 0; i < len; i++)
 		h = (h ^ (unsigned char)s[i]) * 0x100000001b3ULL;
 	return h;
 }
