@@ -453,6 +453,42 @@ test_view_text(void)
 	}
 }
 
+/* gh_json_text_str: authorize's read of status and role from the text. */
+static void
+test_text_str(void)
+{
+	static const struct {
+		const char	*json, *want;
+		int		 rc;
+	} t[] = {
+		{ "{\"PK\":\"u\",\"status\":\"active\",\"role\":\"admin\"}", "active", 1 },
+		{ "{\"role\":\"admin\"}", "", 0 },
+		{ "{\"o\":{\"status\":\"inner\"},\"s\":[\"status\"]}", "", 0 },
+		{ "{\"status\":\"act\\u0001ive\"}", "", -1 },
+		{ "{\"status\":1}", "", -1 },
+		{ "{\"status\":null}", "", -1 },
+		{ "{\"status\":\"a\",\"status\":\"b\"}", "", -1 },
+		{ "{\"status\":\"0123456789abcdef0123456789abcdef\"}", "", -1 },
+		{ "{ \"status\": \"active\" }", "", -1 },
+		{ "{\"x\":1:2,\"status\":\"active\"}", "", -1 },
+		{ "{\"x\":{\"a\":1:2},\"status\":\"active\"}", "", -1 },
+		{ "{\"x\":{\"a\"},\"status\":\"active\"}", "", -1 },
+		{ "{\"x\":[\"a\":1],\"status\":\"active\"}", "", -1 },
+		{ "not json", "", -1 },
+	};
+	char	 buf[32];
+	size_t	 i;
+	int	 rc;
+
+	for (i = 0; i < sizeof(t) / sizeof(t[0]); i++) {
+		buf[0] = '\0';
+		rc = gh_json_text_str(t[i].json, strlen(t[i].json), "status",
+		    buf, sizeof(buf));
+		T(rc == t[i].rc && (rc != 1 || strcmp(buf, t[i].want) == 0),
+		    "text_str %zu: %d (want %d) \"%s\"", i, rc, t[i].rc, buf);
+	}
+}
+
 int
 main(void)
 {
@@ -461,6 +497,7 @@ main(void)
 	test_order_price();
 	test_keys_ids_views();
 	test_view_text();
+	test_text_str();
 	if (setup() != 0)
 		T(0, "open a store");
 	else

@@ -1774,6 +1774,33 @@ test_query_text(void)
 	T(ok, "text query: each the object's plain JSON, without version");
 	gh_page_free(&po);
 	gh_page_free(&pt);
+
+	/* gh_store_get_text: the same text, and the version beside it. */
+	{
+		json_object	*g = NULL;
+		char		*txt = NULL;
+		size_t		 tl = 0;
+		int64_t		 ver = -1, gv;
+
+		T(gh_store_get(s, GH_TABLE_MAIN, pk, "d", &g) == GH_OK &&
+		    gh_store_get_text(s, GH_TABLE_MAIN, pk, "d", &txt, &tl,
+		    &ver) == GH_OK, "get_text: found");
+		gv = g != NULL ? geti(g, "version") : -2;
+		if (g != NULL)
+			json_object_object_del(g, "version");
+		T(g != NULL && txt != NULL && ver == gv && ver == 2 &&
+		    strlen(txt) == tl && strcmp(txt, json_object_to_json_string_ext(g,
+		    JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE)) == 0,
+		    "get_text: the item's plain JSON without version, version %lld",
+		    (long long)ver);
+		json_object_put(g);
+		free(txt);
+		txt = NULL;
+		T(gh_store_get_text(s, GH_TABLE_MAIN, pk, "c", &txt, &tl, &ver) ==
+		    GH_ERR_NOTFOUND && txt == NULL, "get_text: expired is absent");
+		T(gh_store_get_text(s, GH_TABLE_MAIN, pk, "nope", &txt, &tl,
+		    &ver) == GH_ERR_NOTFOUND, "get_text: absent");
+	}
 }
 
 int

@@ -34,4 +34,23 @@ int		 gh_json_int(json_object *o, const char *key, int64_t *out);
 enum gh_err	 gh_json_add_str(json_object *o, const char *key, const char *v);
 enum gh_err	 gh_json_add_int(json_object *o, const char *key, int64_t v);
 
+/*
+ * Compact JSON text as json-c writes it in its plain form (the store's
+ * items), read without parsing.  gh_json_text_next walks the members of the
+ * object t[0..n): start with *pos = 0; each call gives 1 and the next
+ * member's key (without quotes, never with an escape) and raw value text,
+ * 0 after the last, -1 if the text is not an object json-c would write the
+ * same way after a parse (whitespace, an escape or integer it writes
+ * differently, a key with an escape, bad nesting): the caller then parses.
+ * Value text copied as it is equals json-c's serialisation of the parsed
+ * value.
+ */
+int		 gh_json_text_next(const char *t, size_t n, size_t *pos,
+		    const char **key, size_t *klen, const char **val, size_t *vlen);
+/* The top-level string member key of t[0..n) into buf: 1 found, 0 absent,
+ * -1 if not a plain string (an escape, too long, another type), named twice
+ * or the text is not one gh_json_text_next reads. */
+int		 gh_json_text_str(const char *t, size_t n, const char *key,
+		    char *buf, size_t size);
+
 #endif /* GH_JSON_H */

@@ -53,7 +53,10 @@ struct gh_req {
 	struct gh_value		*extra;		/* gh_req_fields() results */
 	size_t			 nextra;
 	json_object		*claims;
-	json_object		*user;
+	json_object		*user;		/* parsed from user_text on demand */
+	char			*user_text;	/* the stored user item (authorize) */
+	size_t			 user_len;
+	int64_t			 user_version;
 	enum gh_role		 role;
 	char			 rid[40];
 	char			*hdrs[MAX_HEADERS];
@@ -384,8 +387,45 @@ const char *gh_req_param(const struct gh_req *r) { return r->param; }
 const char *gh_req_id(const struct gh_req *r) { return r->rid; }
 json_object *gh_req_body(const struct gh_req *r) { return r->body; }
 json_object *gh_req_claims(const struct gh_req *r) { return r->claims; }
-json_object *gh_req_user(const struct gh_req *r) { return r->user; }
 enum gh_role gh_req_role(const struct gh_req *r) { return r->role; }
+
+/*
+ * The stored user item authorize read as text, parsed on first use (most
+ * routes never look at it) with its version, as gh_store_get gives it.
+ */
+static json_object *
+user_parse(struct gh_req *r)
+{
+	json_tokener	*tok;
+	json_object	*u, *v;
+
+	if (r->user != NULL || r->user_text == NULL)
+		return r->user;
+	if ((tok = json_tokener_new()) == NULL)
+		return NULL;
+	u = json_tokener_parse_ex(tok, r->user_text, (int)r->user_len);
+	if (u == NULL || json_tokener_get_error(tok) != json_tokener_success ||
+	    !json_object_is_type(u, json_type_object) ||
+	    (v = json_object_new_int64(r->user_version)) == NULL) {
+		json_object_put(u);
+		u = NULL;
+	} else if (json_object_object_add(u, "version", v) != 0) {
+		json_object_put(v);
+		json_object_put(u);
+		u = NULL;
+	}
+	json_tokener_free(tok);
+	r->user = u;
+	return u;
+}
+
+json_object *
+gh_req_user(const struct gh_req *r)
+{
+	/* The request is the library's own: parsing on demand is no change a
+	 * caller can see. */
+	return user_parse((struct gh_req *)r);
+}
 
 const char *
 gh_req_remote_addr(const struct gh_req *r)
@@ -639,10 +679,10 @@ authorize(struct gh_req *r)
 {
 	struct gh_store	*s = gh_req_store(r);
 	const char	*sub = gh_req_sub(r), *role = NULL, *status = NULL;
-	char		 pk[160];
+	char		 pk[160], sbuf[64], rbuf[64];
 	json_object	*v;
 	enum gh_err	 err;
-	int		 i;
+	int		 i, rs, rr;
 
 	if (s == NULL) {
 		gh_reply_err(r, 503, "store_unavailable",
@@ -650,7 +690,8 @@ authorize(struct gh_req *r)
 		return 0;
 	}
 	snprintf(pk, sizeof(pk), "user-%s", sub);
-	err = gh_store_get(s, GH_TABLE_MAIN, pk, "user", &r->user);
+	err = gh_store_get_text(s, GH_TABLE_MAIN, pk, "user", &r->user_text,
+	    &r->user_len, &r->user_version);
 	if (err == GH_ERR_NOTFOUND) {
 		gh_reply_err(r, 403, "no_profile",
 		    "This account has no profile here yet.");
@@ -659,14 +700,28 @@ authorize(struct gh_req *r)
 		gh_reply_fail(r, err, "load user");
 		return 0;
 	}
-	if (json_object_object_get_ex(r->user, "status", &v))
-		status = json_object_get_string(v);
+	/* status and role straight from the text when they are plain strings;
+	 * otherwise from the parsed item, as before. */
+	rs = gh_json_text_str(r->user_text, r->user_len, "status", sbuf,
+	    sizeof(sbuf));
+	rr = gh_json_text_str(r->user_text, r->user_len, "role", rbuf,
+	    sizeof(rbuf));
+	if (rs >= 0 && rr >= 0) {
+		status = rs == 1 ? sbuf : NULL;
+		role = rr == 1 ? rbuf : NULL;
+	} else if (user_parse(r) == NULL) {
+		gh_reply_fail(r, GH_ERR_STORE, "load user");
+		return 0;
+	} else {
+		if (json_object_object_get_ex(r->user, "status", &v))
+			status = json_object_get_string(v);
+		if (json_object_object_get_ex(r->user, "role", &v))
+			role = json_object_get_string(v);
+	}
 	if (status != NULL && strcmp(status, "active") != 0) {
 		gh_reply_err(r, 403, "account_suspended", "This account is suspended.");
 		return 0;
 	}
-	if (json_object_object_get_ex(r->user, "role", &v))
-		role = json_object_get_string(v);
 	for (i = 0; role != NULL && i < GH_ROLE__MAX; i++)
 		if (strcmp(gh_role_names[i], role) == 0)
 			break;
@@ -977,6 +1032,7 @@ out:
 	json_object_put(r->body);
 	json_object_put(r->claims);
 	json_object_put(r->user);
+	free(r->user_text);
 	json_object_put(r->notes);
 	values_clear(r->vals, r->route != NULL ? r->route->nfields : 0);
 	free(r->vals);

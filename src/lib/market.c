@@ -5,7 +5,6 @@
  * route shares, the demo catalog and the validators of marketplace fields.
  */
 #include <stdarg.h>
-#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -374,192 +373,35 @@ out:
  * that item through json-c as before.
  */
 
-/*
- * 1 if the escape at e[0..n) ('\\' first) is one json-c writes: its
- * short forms (but "\\/", which NOSLASHESCAPE never writes) or \u00xx in
- * lower case for another control character.  Any other escape would be
- * written differently after a parse, so it is not copied.
- */
-static int
-json_c_escape(const char *e, size_t n)
-{
-	static const char hex[] = "0123456789abcdef";
-	int		  c;
-
-	if (n < 2)
-		return 0;
-	if (strchr("\"\\bfnrt", e[1]) != NULL && e[1] != '\0')
-		return 1;
-	if (e[1] != 'u' || n < 6 || e[2] != '0' || e[3] != '0' ||
-	    (e[4] != '0' && e[4] != '1') || e[5] == '\0' ||
-	    strchr(hex, e[5]) == NULL)
-		return 0;
-	c = (e[4] - '0') * 16 + (int)(strchr(hex, e[5]) - hex);
-	return c != '\b' && c != '\f' && c != '\n' && c != '\r' && c != '\t';
-}
-
-/*
- * 1 if the number text s[0..n) comes back the same from json-c: a double
- * (json-c keeps its text) or an integer in its canonical form that fits.
- */
-static int
-json_c_number(const char *s, size_t n)
-{
-	size_t	 i = s[0] == '-';
-
-	if (memchr(s, '.', n) != NULL || memchr(s, 'e', n) != NULL ||
-	    memchr(s, 'E', n) != NULL)
-		return 1;
-	if (i >= n || n - i > 18 || strspn(s + i, "0123456789") < n - i)
-		return 0;
-	if (s[i] == '0')
-		return n - i == 1 && i == 0;	/* "0", not "-0" or "01" */
-	return 1;
-}
-
-/*
- * The end of the run of string bytes from t[i] that need no look: not '"',
- * not '\\', not a control byte.  Eight bytes at a time (the "has a byte
- * less than" word tests), then byte by byte.
- */
-static size_t
-plain_run(const char *t, size_t i, size_t n)
-{
-	const uint64_t	 ones = 0x0101010101010101ULL, high = ones * 0x80;
-	uint64_t	 w, q, b;
-
-	while (n - i >= 8) {
-		memcpy(&w, t + i, 8);
-		q = w ^ (ones * '"');
-		b = w ^ (ones * '\\');
-		if ((((q - ones) & ~q) | ((b - ones) & ~b) |
-		    ((w - ones * 0x20) & ~w)) & high)
-			break;
-		i += 8;
-	}
-	while (i < n && (unsigned char)t[i] >= 0x20 && t[i] != '"' &&
-	    t[i] != '\\')
-		i++;
-	return i;
-}
-
-/* End of the JSON value at t[i..n), or 0 if it is not one we expect. */
-static size_t
-skip_value(const char *t, size_t i, size_t n)
-{
-	char	 stack[32];
-	size_t	 depth = 0;
-	char	 c;
-
-	do {
-		if (i >= n)
-			return 0;
-		c = t[i];
-		if (c == '"') {
-			for (i = plain_run(t, i + 1, n); i < n && t[i] != '"';
-			    i = plain_run(t, i, n)) {
-				if (t[i] != '\\' || !json_c_escape(t + i, n - i))
-					return 0;	/* a control byte, an odd escape */
-				i += t[i + 1] == 'u' ? 6 : 2;
-			}
-			if (i >= n)
-				return 0;
-			i++;
-		} else if (c == '{' || c == '[') {
-			if (depth == sizeof(stack))
-				return 0;
-			stack[depth++] = c == '{' ? '}' : ']';
-			i++;
-			if (i < n && t[i] == stack[depth - 1]) {
-				depth--;
-				i++;
-			} else
-				continue;	/* a value (or key) follows */
-		} else if (c == '-' || (c >= '0' && c <= '9')) {
-			size_t	 b = i;
-
-			while (i < n && ((t[i] >= '0' && t[i] <= '9') ||
-			    t[i] == '-' || t[i] == '+' || t[i] == '.' ||
-			    t[i] == 'e' || t[i] == 'E'))
-				i++;
-			if (!json_c_number(t + b, i - b))
-				return 0;
-		} else if (n - i >= 4 && (memcmp(t + i, "true", 4) == 0 ||
-		    memcmp(t + i, "null", 4) == 0))
-			i += 4;
-		else if (n - i >= 5 && memcmp(t + i, "false", 5) == 0)
-			i += 5;
-		else
-			return 0;
-		/* After a value: a separator, a closer, or the end. */
-		while (depth > 0) {
-			if (i >= n)
-				return 0;
-			if (t[i] == ',') {
-				i++;
-				break;
-			}
-			if (t[i] == ':' && stack[depth - 1] == '}') {
-				i++;
-				break;
-			}
-			if (t[i] != stack[depth - 1])
-				return 0;
-			depth--;
-			i++;
-		}
-	} while (depth > 0);
-	return i;
-}
-
 /* See gh_market.h: 0 sends the item through view_slow. */
 int
 gh_market_view_text(struct printbuf *pb, const char *t, size_t n)
 {
-	size_t	 i = 1, ks, ke, ve, first = 1;
-	int	 mark = pb->bpos;
-	char	 key[16];
+	const char	*k, *v;
+	size_t		 pos = 0, kl, vl;
+	int		 mark = pb->bpos, first = 1, rc;
+	char		 key[16];
 
-	if (n < 2 || t[0] != '{')
-		return 0;
 	printbuf_memappend(pb, "{", 1);
-	if (t[1] == '}' && n == 2)
-		goto done;
-	for (;;) {
-		if (i >= n || t[i] != '"')
-			goto slow;
-		ks = i + 1;
-		for (ke = ks; ke < n && t[ke] != '"'; ke++)
-			if (t[ke] == '\\' || (unsigned char)t[ke] < 0x20)
-				goto slow;
-		if (ke + 1 >= n || t[ke + 1] != ':' ||
-		    (ve = skip_value(t, ke + 2, n)) == 0)
-			goto slow;
-		if (ke - ks < sizeof(key)) {
-			memcpy(key, t + ks, ke - ks);
-			key[ke - ks] = '\0';
-		} else
-			key[0] = '\0';
-		if (strcmp(key, "SK") == 0 && ve - (ke + 2) == 6 &&
-		    memcmp(t + ke + 2, "\"user\"", 6) == 0)
+	while ((rc = gh_json_text_next(t, n, &pos, &k, &kl, &v, &vl)) == 1) {
+		if (kl == 2 && memcmp(k, "SK", 2) == 0 && vl == 6 &&
+		    memcmp(v, "\"user\"", 6) == 0)
 			goto slow;	/* a user's view gains user_id */
-		/* Internal names start with one of these. */
-		if (strchr("PSGve", key[0]) == NULL || !internal_attr(key)) {
-			if (!first)
-				printbuf_memappend(pb, ",", 1);
-			printbuf_memappend(pb, t + i, (int)(ve - i));
-			first = 0;
+		if (kl < sizeof(key)) {
+			memcpy(key, k, kl);
+			key[kl] = '\0';
+			/* Internal names start with one of these. */
+			if (strchr("PSGve", key[0]) != NULL && internal_attr(key))
+				continue;
 		}
-		i = ve;
-		if (i < n && t[i] == ',') {
-			i++;
-			continue;
-		}
-		if (i + 1 == n && t[i] == '}')
-			break;
-		goto slow;
+		if (!first)
+			printbuf_memappend(pb, ",", 1);
+		/* "key":value, as it stands in the text. */
+		printbuf_memappend(pb, k - 1, (int)(v + vl - (k - 1)));
+		first = 0;
 	}
-done:
+	if (rc != 0)
+		goto slow;
 	printbuf_memappend(pb, "}", 1);
 	return 1;
 slow:

@@ -24,6 +24,7 @@
 
 #include "gh_conf.h"
 #include "gh_crypto.h"
+#include "gh_json.h"
 #include "store_impl.h"
 
 /*
@@ -619,6 +620,37 @@ gh_store_get(struct gh_store *s, enum gh_table t, const char *pk,
 	    (err = check_key(s, pk, sk)) != GH_OK)
 		return err;
 	return s->be->get(s, t, pk, sk, out);
+}
+
+enum gh_err
+gh_store_get_text(struct gh_store *s, enum gh_table t, const char *pk,
+    const char *sk, char **text, size_t *len, int64_t *version)
+{
+	json_object	*item = NULL;
+	const char	*js;
+	size_t		 n;
+	enum gh_err	 err;
+
+	if (s == NULL || text == NULL || len == NULL || version == NULL)
+		return gh_store_fail(s, GH_ERR_INVAL, "NULL argument");
+	if ((err = check_table(s, t)) != GH_OK ||
+	    (err = check_key(s, pk, sk)) != GH_OK)
+		return err;
+	if (s->be->get_text != NULL)
+		return s->be->get_text(s, t, pk, sk, text, len, version);
+	if ((err = s->be->get(s, t, pk, sk, &item)) != GH_OK)
+		return err;
+	err = GH_ERR_NOMEM;
+	if (!gh_json_int(item, "version", version))
+		*version = 0;
+	json_object_object_del(item, "version");
+	if ((js = json_object_to_json_string_length(item, ITEM_JSON_FLAGS,
+	    &n)) != NULL && (*text = strndup(js, n)) != NULL) {
+		*len = n;
+		err = GH_OK;
+	}
+	json_object_put(item);
+	return err;
 }
 
 enum gh_err

@@ -669,6 +669,49 @@ sq_get_item(struct gh_store *s, enum gh_table t, const char *pk,
 	return sq_lookup(s, t, pk, sk, gh_store_now(), out, NULL);
 }
 
+/* The live item's stored text, copied, and its version. */
+static enum gh_err
+sq_get_text(struct gh_store *s, enum gh_table t, const char *pk,
+    const char *sk, char **text, size_t *len, int64_t *version)
+{
+	sqlite3_stmt	*st;
+	const char	*js;
+	enum gh_err	 err;
+	int		 rc, n;
+
+	if (sq_get(s) == NULL)
+		return GH_ERR_STORE;
+	s->ops++;
+	if ((err = sq_stmt(s, t, ST_GET, &st)) != GH_OK)
+		return err;
+	if ((rc = sqlite3_bind_text(st, 1, pk, -1, SQLITE_STATIC)) ||
+	    (rc = sqlite3_bind_text(st, 2, sk, -1, SQLITE_STATIC)) ||
+	    (rc = sqlite3_bind_int64(st, 3, gh_store_now()))) {
+		err = sq_fail(s, rc, "get");
+		goto out;
+	}
+	if ((rc = sqlite3_step(st)) == SQLITE_DONE) {
+		err = GH_ERR_NOTFOUND;
+		goto out;
+	}
+	if (rc != SQLITE_ROW) {
+		err = sq_fail(s, rc, "get");
+		goto out;
+	}
+	js = (const char *)sqlite3_column_text(st, 0);
+	n = sqlite3_column_bytes(st, 0);
+	if (js == NULL || (*text = strndup(js, (size_t)n)) == NULL) {
+		err = GH_ERR_NOMEM;
+		goto out;
+	}
+	*len = (size_t)n;
+	*version = sqlite3_column_int64(st, 1);
+	err = GH_OK;
+out:
+	sq_done(st);
+	return err;
+}
+
 /*
  * Runs a write statement that returns the new version in its one row; no
  * row means its condition failed.  Steps to the end so that the commit (in
@@ -1183,5 +1226,6 @@ const struct gh_store_backend gh_store_sqlite = {
 	.del = sq_del,
 	.query = sq_query,
 	.batch_get = sq_batch_get,
+	.get_text = sq_get_text,
 	.text_items = 1,
 };
