@@ -489,6 +489,31 @@ test_text_str(void)
 	}
 }
 
+/* gh_json_append_str (the log line's strings): JSON that reads back. */
+static void
+test_append_str(void)
+{
+	static const char *const t[] = {
+		"", "plain", "q\"uote", "back\\slash", "nl\n tab\t cr\r \x01 \x1f",
+		"\xc3\xa9t\xc3\xa9 \xf0\x9f\x98\x80", "/api/orders?x=\"1\"", "\\\"",
+	};
+	struct printbuf	*pb;
+	json_object	*o;
+	size_t		 i;
+
+	for (i = 0; i < sizeof(t) / sizeof(t[0]); i++) {
+		pb = printbuf_new();
+		gh_json_append_str(pb, t[i]);
+		o = json_tokener_parse(pb->buf);
+		T(o != NULL && json_object_is_type(o, json_type_string) &&
+		    strcmp(json_object_get_string(o), t[i]) == 0 &&
+		    strpbrk(pb->buf, "\n\r\t\x01\x1f") == NULL,
+		    "append_str %zu: %s reads back", i, pb->buf);
+		json_object_put(o);
+		printbuf_free(pb);
+	}
+}
+
 int
 main(void)
 {
@@ -498,6 +523,7 @@ main(void)
 	test_keys_ids_views();
 	test_view_text();
 	test_text_str();
+	test_append_str();
 	if (setup() != 0)
 		T(0, "open a store");
 	else

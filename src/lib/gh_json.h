@@ -22,6 +22,11 @@ enum gh_err	 gh_json_parse(const char *buf, size_t len, int max_depth,
 /* 1 if s[0..len) is well-formed UTF-8 without NUL or overlong forms. */
 int		 gh_utf8_valid(const char *s, size_t len);
 
+/* Appends s as a JSON string (quoted; '"', '\\' and control bytes escaped,
+ * other bytes as they are) to pb. */
+struct printbuf;
+void		 gh_json_append_str(struct printbuf *pb, const char *s);
+
 /* s escaped for inclusion inside a JSON string, in a static buffer
  * (truncated to 256 bytes); for log lines only. */
 const char	*gh_json_escape_static(const char *s);

@@ -669,8 +669,11 @@ make_rid(struct gh_req *r)
 	}
 	if (getrandom(b, sizeof(b), 0) != (ssize_t)sizeof(b))
 		memset(b, 0, sizeof(b));
-	for (i = 0; i < sizeof(b); i++)
-		snprintf(r->rid + 2 * i, 3, "%02x", b[i]);
+	for (i = 0; i < sizeof(b); i++) {
+		r->rid[2 * i] = "0123456789abcdef"[b[i] >> 4];
+		r->rid[2 * i + 1] = "0123456789abcdef"[b[i] & 15];
+	}
+	r->rid[2 * sizeof(b)] = '\0';
 }
 
 /* Loads the caller's stored user item and checks status and role. */
@@ -769,47 +772,62 @@ authenticate(struct gh_req *r)
 	return 1;
 }
 
+/* The log line's own members: a note by one of these names is dropped. */
+static int
+log_reserved(const char *k)
+{
+	static const char *const names[] = {
+		"ts", "rid", "app", "method", "path", "status", "ms", "store_ops",
+	};
+	size_t	 i;
+
+	for (i = 0; i < sizeof(names) / sizeof(names[0]); i++)
+		if (strcmp(names[i], k) == 0)
+			return 1;
+	return 0;
+}
+
+/* One JSON object per request, written straight into one buffer. */
 static void
 log_line(struct gh_req *r, const char *method, double ms)
 {
-	json_object	*o = json_object_new_object();
-	const char	*s;
-	size_t		 len;
+	struct printbuf	*pb;
 	time_t		 now = time(NULL);
 	struct tm	 tm;
-	char		 ts[32], msbuf[32];
+	char		 ts[32], nums[96];
 
-	if (o == NULL)
+	if ((pb = printbuf_new()) == NULL)
 		return;
 	gmtime_r(&now, &tm);
 	strftime(ts, sizeof(ts), "%Y-%m-%dT%H:%M:%SZ", &tm);
-	json_object_object_add(o, "ts", json_object_new_string(ts));
-	json_object_object_add(o, "rid", json_object_new_string(r->rid));
-	json_object_object_add(o, "app", json_object_new_string(r->app->name));
-	json_object_object_add(o, "method", json_object_new_string(method ? method : "-"));
-	json_object_object_add(o, "path", json_object_new_string(r->path ? r->path : "-"));
-	json_object_object_add(o, "status", json_object_new_int(r->status));
-	snprintf(msbuf, sizeof(msbuf), "%.2f", ms);
-	json_object_object_add(o, "ms", json_object_new_double_s(ms, msbuf));
-	json_object_object_add(o, "store_ops", json_object_new_int(
-	    r->proc->store ? (int)gh_store_ops(r->proc->store) : 0));
+	printbuf_strappend(pb, "{\"ts\":");
+	gh_json_append_str(pb, ts);
+	printbuf_strappend(pb, ",\"rid\":");
+	gh_json_append_str(pb, r->rid);
+	printbuf_strappend(pb, ",\"app\":");
+	gh_json_append_str(pb, r->app->name);
+	printbuf_strappend(pb, ",\"method\":");
+	gh_json_append_str(pb, method ? method : "-");
+	printbuf_strappend(pb, ",\"path\":");
+	gh_json_append_str(pb, r->path ? r->path : "-");
+	snprintf(nums, sizeof(nums), ",\"status\":%d,\"ms\":%.2f,\"store_ops\":%d",
+	    r->status, ms, r->proc->store ? (int)gh_store_ops(r->proc->store) : 0);
+	printbuf_memappend(pb, nums, (int)strlen(nums));
 	if (r->notes != NULL) {
-		json_object_object_foreach(r->notes, k, v)
-			json_object_object_add(o, k, json_object_get(v));
-	}
-	s = json_object_to_json_string_length(o, JSON_C_TO_STRING_PLAIN |
-	    JSON_C_TO_STRING_NOSLASHESCAPE, &len);
-	if (s != NULL) {
-		/* One write(2) so lines from concurrent workers never interleave. */
-		char *line = malloc(len + 1);
-		if (line != NULL) {
-			memcpy(line, s, len);
-			line[len] = '\n';
-			(void)!write(STDERR_FILENO, line, len + 1);
-			free(line);
+		json_object_object_foreach(r->notes, k, v) {
+			if (log_reserved(k))
+				continue;
+			printbuf_strappend(pb, ",");
+			gh_json_append_str(pb, k);
+			printbuf_strappend(pb, ":");
+			gh_json_append_str(pb, json_object_get_string(v));
 		}
 	}
-	json_object_put(o);
+	printbuf_strappend(pb, "}\n");
+	/* One write(2) so lines from concurrent workers never interleave. */
+	if (pb->buf != NULL && pb->bpos > 0)
+		(void)!write(STDERR_FILENO, pb->buf, (size_t)pb->bpos);
+	printbuf_free(pb);
 }
 
 static int

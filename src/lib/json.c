@@ -135,6 +135,33 @@ out:
 	return err;
 }
 
+void
+gh_json_append_str(struct printbuf *pb, const char *s)
+{
+	const char	*run = s;
+	char		 esc[8];
+	unsigned char	 c;
+
+	printbuf_memappend(pb, "\"", 1);
+	for (; *s != '\0'; s++) {
+		c = (unsigned char)*s;
+		if (c != '"' && c != '\\' && c >= 0x20)
+			continue;
+		printbuf_memappend(pb, run, (int)(s - run));
+		if (c == '"' || c == '\\') {
+			esc[0] = '\\';
+			esc[1] = (char)c;
+			printbuf_memappend(pb, esc, 2);
+		} else {
+			snprintf(esc, sizeof(esc), "\\u%04x", c);
+			printbuf_memappend(pb, esc, 6);
+		}
+		run = s + 1;
+	}
+	printbuf_memappend(pb, run, (int)(s - run));
+	printbuf_memappend(pb, "\"", 1);
+}
+
 const char *
 gh_json_escape_static(const char *s)
 {
