@@ -7,6 +7,7 @@
 #   make check-asan unit + end-to-end suites built with ASan+UBSan
 #   make valgrind   unit suite under valgrind
 #   make bench      benchmark report (wrk through lighttpd)
+#   make lambda     build/lambda/gatehouse-triggers.zip, the triggers for AWS Lambda
 #   make fuzz       libFuzzer on every parser of untrusted bytes, FUZZ_SECONDS each
 
 PORT	?= 8080
@@ -55,12 +56,13 @@ FUZZERS	   := $(FUZZ_SRCS:tests/fuzz/%.c=$(B)/tests/%)
 FUZZ_SECONDS ?= 60
 SQL	   := $(sort $(wildcard sql/[0-9]*.sql))
 HDRS	   := $(wildcard src/lib/*.h)
+LAMBDA	    = build/lambda
 
-.PHONY: all programs frontends deps deps-check run test unit check-asan valgrind bench fuzz clean distclean
+.PHONY: all programs frontends deps deps-check run test unit check-asan valgrind bench fuzz lambda clean distclean
 
 all: programs frontends
 
-programs: deps-check $(ROUTES) $(TOOLS) $(TESTS) $(FUZZERS)
+programs: deps-check $(ROUTES) $(TOOLS) $(TESTS) $(FUZZERS) $(B)/tests/iac-names
 
 $(B)/lib/%.o: src/lib/%.c $(HDRS) | $(B)/lib $(B)/gen/migrations.c
 	$(CC) $(CPPFLAGS) $(CFLAGS) $(shell pkg-config --cflags $(PKGS) 2>/dev/null) -c -o $@ $<
@@ -108,6 +110,20 @@ $(B)/tests/e2e-fixture: tests/e2e/fixture.c $(LIB) $(HDRS) | $(B)/tests
 $(B)/bench/noop-fcgi: tests/bench/noop-fcgi.c | $(B)/bench
 	$(CC) $(CFLAGS) $(shell pkg-config --cflags fcgi) $(LDFLAGS) -o $@ $< $(shell pkg-config --libs fcgi)
 
+# The triggers as an AWS Lambda function (custom runtime provided.al2023):
+# bootstrap + the shared libraries it needs, see README "AWS mode".
+lambda: deps-check $(LAMBDA)/gatehouse-triggers.zip
+
+$(LAMBDA)/gatehouse-triggers.zip: src/tools/lambda-bootstrap.c $(LIB) $(HDRS) src/scripts/lambda-package.sh
+	@mkdir -p $(LAMBDA)/stage
+	$(CC) $(CPPFLAGS) $(CFLAGS) $(LDFLAGS) -Wl,--as-needed -Wl,-rpath,'$$ORIGIN/lib' \
+	    -o $(LAMBDA)/stage/bootstrap src/tools/lambda-bootstrap.c $(LIB) $(LDLIBS)
+	sh src/scripts/lambda-package.sh $(LAMBDA)/stage $@
+
+# The code's names for the infrastructure check (tests/suites/iac.sh).
+$(B)/tests/iac-names: tests/iac/iac-names.c $(LIB) $(HDRS) | $(B)/tests
+	$(CC) $(CPPFLAGS) $(CFLAGS) $(LDFLAGS) -o $@ $< $(LIB) $(LDLIBS)
+
 # The verifier micro-benchmark (make bench runs it after wrk).
 $(B)/bench/bench-verify: tests/bench/bench-verify.c $(LIB) $(HDRS) | $(B)/bench
 	$(CC) $(CPPFLAGS) $(CFLAGS) $(LDFLAGS) -o $@ $< $(LIB) $(LDLIBS)
@@ -146,7 +162,8 @@ bench: deps all $(B)/bench/noop-fcgi $(B)/bench/bench-verify
 	@sh tests/bench/run.sh
 
 clean:
-	rm -rf build cgi-bin/[!.]* bin
+	rm -rf build bin
+	find cgi-bin -mindepth 1 ! -name README ! -name .gitignore -exec rm -rf {} +
 
 distclean: clean
 	rm -rf var node_modules web/node_modules htdocs/*

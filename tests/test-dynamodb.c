@@ -226,6 +226,15 @@ test_errors(void)
 	json_object_put(item);
 	gh_store_free(s);
 
+	if ((s = open_store("ok-put")) != NULL) {
+		item = json_tokener_parse("{\"PK\":\"a\",\"SK\":\"b\"}");
+		T(gh_store_put(s, GH_TABLE_MAIN, item, NULL) == GH_OK &&
+		    gh_store_ops(s) == 1 && server_stat("ok-put", "n") == 1,
+		    "an unconditional put of a new item: one request (%u)",
+		    gh_store_ops(s));
+		json_object_put(item);
+		gh_store_free(s);
+	}
 	if ((s = open_store("ccf-update")) != NULL) {
 		memset(&u, 0, sizeof(u));
 		c.type = GH_COND_EXISTS;

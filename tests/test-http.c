@@ -114,10 +114,11 @@ static const struct gh_route routes[] = {
 	{ GH_GET, "/t/items/{}", h_get, NULL, 0, GH_AUTH_NONE, 0, 0 },
 	{ GH_GET, "/t/silent", h_silent, NULL, 0, GH_AUTH_NONE, 0, 0 },
 	{ GH_GET, "/t/private", h_get, NULL, 0, GH_AUTH_ID, 0, 0 },
+	{ GH_GET, "/t/pools/{}/doc", h_get, NULL, 0, GH_AUTH_NONE, 0, 0 },
 };
-static const struct gh_app app = { "test", routes, 5, GH_STYLE_API, 0, NULL, NULL };
-static const struct gh_app capp = { "test-cognito", routes, 5, GH_STYLE_COGNITO, 0,
-    "application/x-amz-json-1.1", NULL };
+static const struct gh_app app = { "test", routes, 6, GH_STYLE_API, 0, NULL, NULL, 0 };
+static const struct gh_app capp = { "test-cognito", routes, 6, GH_STYLE_COGNITO, 0,
+    "application/x-amz-json-1.1", NULL, 0 };
 
 static struct gh_proc proc;
 
@@ -278,6 +279,21 @@ main(void)
 		const char *e[] = { "REQUEST_METHOD=GET", "REQUEST_URI=/t/items/abc-1", NULL };
 		T(run(&app, &m, e, NULL) == 200 && has(&m, "\"param\":\"abc-1\""),
 		    "path parameter extracted");
+	}
+	{
+		const char *e[] = { "REQUEST_METHOD=GET", "REQUEST_URI=/t/pools/us-east-1_X/doc", NULL };
+		T(run(&app, &m, e, NULL) == 200 && has(&m, "\"param\":\"us-east-1_X\""),
+		    "path parameter in the middle extracted");
+	}
+	{
+		static const char *bad[] = { "/t/pools//doc", "/t/pools/p/doc/x",
+		    "/t/pools/p/docx", "/t/pools/p", "/t/pools/a/b/doc", "/t/pools/p/" };
+		for (i = 0; i < (int)(sizeof(bad) / sizeof(bad[0])); i++) {
+			char uri[64];
+			snprintf(uri, sizeof(uri), "REQUEST_URI=%s", bad[i]);
+			const char *e[] = { "REQUEST_METHOD=GET", uri, NULL };
+			T(run(&app, &m, e, NULL) == 404, "odd path \"%s\" is 404", bad[i]);
+		}
 	}
 	{
 		static const char *bad[] = { "/t/items/", "/t/items/a/b", "/t/items/a%00",

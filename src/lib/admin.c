@@ -18,16 +18,6 @@
 enum gh_err gh_dynamodb_create_tables(const struct gh_conf *, int)
     __attribute__((weak));
 
-static void
-iso_now(char *buf, size_t size)
-{
-	time_t		now = time(NULL);
-	struct tm	tm;
-
-	gmtime_r(&now, &tm);
-	strftime(buf, size, "%Y-%m-%dT%H:%M:%SZ", &tm);
-}
-
 static int
 valid_with(gh_validator f, const char *s)
 {
@@ -110,7 +100,7 @@ gh_admin_app_add(struct gh_store *s, const char *id, const char *name,
 			goto out;
 	}
 	snprintf(pk, sizeof(pk), "application-%s", id);
-	iso_now(ts, sizeof(ts));
+	gh_iso_time(time(NULL), ts, sizeof(ts));
 	if (gh_json_add_str(item, "PK", pk) != GH_OK ||
 	    gh_json_add_str(item, "SK", "application") != GH_OK ||
 	    gh_json_add_str(item, "GSI1PK", "applications") != GH_OK ||

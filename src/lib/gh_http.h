@@ -150,6 +150,12 @@ struct gh_app {
 	const char		*content_type;	/* for GH_R_JSON; NULL: application/json */
 	/* Optional once-per-process setup after the configuration loads. */
 	enum gh_err		(*init)(const struct gh_conf *);
+	/*
+	 * 1 for the embedded user pool's programs (/idp, its well-known
+	 * documents): with idp = cognito they answer every request 404
+	 * ("the embedded pool is off"), before routing, and init is not run.
+	 */
+	int			 embedded_pool;
 };
 
 /* Runs the FastCGI loop; returns the process exit status. */

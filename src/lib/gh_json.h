@@ -6,6 +6,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <time.h>
 #include <json-c/json.h>
 
 #include "gh_err.h"
@@ -34,6 +35,11 @@ const char	*gh_json_escape_static(const char *s);
 /* Member accessors: NULL/0 when absent or of another type. */
 const char	*gh_json_str(json_object *o, const char *key);
 int		 gh_json_int(json_object *o, const char *key, int64_t *out);
+
+/* t as ISO 8601 UTC to the second ("2026-12-01T19:08:45Z"), the form of
+ * every stored created_at/updated_at; size >= GH_ISO_TIME_LEN. */
+#define GH_ISO_TIME_LEN	21
+void		 gh_iso_time(time_t t, char *buf, size_t size);
 
 /* Adds key -> string (copied); returns GH_ERR_NOMEM on failure. */
 enum gh_err	 gh_json_add_str(json_object *o, const char *key, const char *v);

@@ -25,9 +25,10 @@
  *                                  the session (RevokeToken, GlobalSignOut,
  *                                  password change or reset) revokes its
  *                                  refresh token and its access tokens
- *   idp-fail-{username} / fail     failed sign-ins of one username (known
+ *   idp-fail-{sha256 hex of the lower-cased username} / fail
+ *                                  failed sign-ins of one username (known
  *                                  or not: the lock looks the same), the
- *                                  lock's end, expires_at
+ *                                  lock's end in ms, expires_at
  *   idp-ip-{address} / w-{start}   failed attempts of one client address in
  *                                  one throttle window, expires_at
  * The profile (the User item, PK user-{sub}) is written by the

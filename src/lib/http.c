@@ -317,6 +317,11 @@ static const struct {
 	{ "not_found", "ResourceNotFoundException" },
 	{ "store_unavailable", "InternalErrorException" },
 	{ "internal", "InternalErrorException" },
+	{ "unavailable", "InternalErrorException" },
+	{ "bad_length", "SerializationException" },
+	{ "bad_body", "SerializationException" },
+	{ "invalid_query", "InvalidParameterException" },
+	{ "uri_too_long", "InvalidParameterException" },
 	{ "unauthorized", "NotAuthorizedException" },
 	{ "forbidden", "NotAuthorizedException" },
 };
@@ -792,14 +797,11 @@ static void
 log_line(struct gh_req *r, const char *method, double ms)
 {
 	struct printbuf	*pb;
-	time_t		 now = time(NULL);
-	struct tm	 tm;
-	char		 ts[32], nums[96];
+	char		 ts[GH_ISO_TIME_LEN], nums[96];
 
 	if ((pb = printbuf_new()) == NULL)
 		return;
-	gmtime_r(&now, &tm);
-	strftime(ts, sizeof(ts), "%Y-%m-%dT%H:%M:%SZ", &tm);
+	gh_iso_time(time(NULL), ts, sizeof(ts));
 	printbuf_strappend(pb, "{\"ts\":");
 	gh_json_append_str(pb, ts);
 	printbuf_strappend(pb, ",\"rid\":");
@@ -830,6 +832,13 @@ log_line(struct gh_req *r, const char *method, double ms)
 	printbuf_free(pb);
 }
 
+/* 1 if the configuration puts an AWS Cognito pool in front (idp = cognito). */
+static int
+pool_off(const struct gh_conf *c)
+{
+	return strcmp(gh_conf_str(c, GH_CONF_IDP), "cognito") == 0;
+}
+
 static int
 proc_init(const struct gh_app *app, struct gh_proc *p)
 {
@@ -845,6 +854,9 @@ proc_init(const struct gh_app *app, struct gh_proc *p)
 		p->conf = NULL;
 		return 0;
 	}
+	/* The embedded pool's programs stay off in Cognito mode: no init. */
+	if (app->embedded_pool && pool_off(p->conf))
+		return 1;
 	if (app->init != NULL && app->init(p->conf) != GH_OK) {
 		fprintf(stderr, "{\"level\":\"error\",\"app\":\"%s\",\"what\":"
 		    "\"init\"}\n", app->name);
@@ -897,6 +909,12 @@ gh_handle(const struct gh_app *app, struct gh_proc *p, struct gh_io *io)
 	if (!proc_init(app, p)) {
 		gh_reply_err(r, 503, "unavailable",
 		    "The service is not configured; see the server log.");
+		goto out;
+	}
+
+	if (app->embedded_pool && pool_off(p->conf)) {
+		gh_reply_err(r, 404, "not_found", "The embedded user pool is off: "
+		    "this server uses AWS Cognito (idp = cognito); see /config.json.");
 		goto out;
 	}
 

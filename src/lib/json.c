@@ -4,6 +4,7 @@
 #include <stdint.h>
 #include <stdio.h>
 #include <string.h>
+#include <time.h>
 
 #include "gh_json.h"
 
@@ -232,6 +233,14 @@ gh_json_add_int(json_object *o, const char *key, int64_t v)
 	}
 	return GH_OK;
 }
+
+void
+gh_iso_time(time_t t, char *buf, size_t size)
+{
+	struct tm	 tm;
+
+	gmtime_r(&t, &tm);
+	strftime(buf, size, "%Y-%m-%dT%H:%M:%SZ", &tm);
 
 /* ---- compact JSON text as json-c writes it --------------------------- */
 

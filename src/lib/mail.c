@@ -10,6 +10,7 @@
 
 #include <curl/curl.h>
 
+#include "gh_curl.h"
 #include "gh_conf.h"
 #include "gh_crypto.h"
 #include "gh_json.h"
@@ -200,6 +201,8 @@ send_smtp(const struct gh_conf *conf, const char *to, const char *msg,
 		curl_easy_setopt(c, CURLOPT_USE_SSL, (long)CURLUSESSL_ALL);
 	if (*gh_conf_str(conf, GH_CONF_SMTP_CA_FILE) != '\0')
 		curl_easy_setopt(c, CURLOPT_CAINFO, gh_conf_str(conf, GH_CONF_SMTP_CA_FILE));
+	else
+		gh_curl_ca_setup(c);
 	if (*user != '\0') {
 		curl_easy_setopt(c, CURLOPT_USERNAME, user);
 		curl_easy_setopt(c, CURLOPT_PASSWORD,

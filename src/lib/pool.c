@@ -35,6 +35,8 @@
 #define LOCK_AFTER	5	/* failures before the first lock */
 #define LOCK_MAX	900	/* seconds: the longest lock */
 #define LOCK_MEMORY	900	/* seconds a failure is remembered */
+#define SEND_MAX	5	/* codes of one purpose mailed to an account ... */
+#define SEND_WINDOW	3600	/* ... per this many seconds */
 
 const char *const gh_pool_fault_names[GH_PF__MAX] = {
 	[GH_PF_NONE] = "InternalErrorException",
@@ -155,6 +157,28 @@ in_str(struct gh_pool_call *c, const char *key)
 	return gh_json_str(c->in, key);
 }
 
+/*
+ * The route checks members' shapes; the library checks again that the
+ * strings an operation needs are there (NULL-terminated list of names).
+ */
+static enum gh_err
+require(struct gh_pool_call *c, ...)
+{
+	va_list		 ap;
+	const char	*name;
+	enum gh_err	 err = GH_OK;
+
+	va_start(ap, c);
+	while ((name = va_arg(ap, const char *)) != NULL)
+		if (in_str(c, name) == NULL) {
+			err = deny(c, GH_PF_INVALID_PARAMETER,
+			    "Missing required parameter %s", name);
+			break;
+		}
+	va_end(ap);
+	return err;
+}
+
 static json_object *
 in_obj(json_object *o, const char *key)
 {
@@ -166,13 +190,14 @@ in_obj(json_object *o, const char *key)
 	return v;
 }
 
-static void
-iso_time(time_t t, char *buf, size_t size)
+/* The time in milliseconds (locks: a 1 s lock must last a second). */
+static int64_t
+now_ms(void)
 {
-	struct tm tm;
+	struct timespec ts;
 
-	gmtime_r(&t, &tm);
-	strftime(buf, size, "%Y-%m-%dT%H:%M:%SZ", &tm);
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
 /*
@@ -361,26 +386,51 @@ out:
 	return err;
 }
 
+/*
+ * The key of a username's failure item: PK idp-fail-{sha256 hex of the
+ * lower-cased username}, whatever its length or bytes (an unknown user's
+ * name is the client's text).
+ */
+static enum gh_err
+lock_key(const char *user, char pk[10 + GH_SHA256_HEX_LEN])
+{
+	char		 hex[GH_SHA256_HEX_LEN], *low;
+	size_t		 i, n = strlen(user);
+	enum gh_err	 err;
+
+	if ((low = malloc(n + 1)) == NULL)
+		return GH_ERR_NOMEM;
+	for (i = 0; i <= n; i++)
+		low[i] = (char)(user[i] >= 'A' && user[i] <= 'Z' ? user[i] + 32 : user[i]);
+	err = gh_sha256_hex(low, n, hex);
+	free(low);
+	if (err == GH_OK)
+		snprintf(pk, 10 + GH_SHA256_HEX_LEN, "idp-fail-%s", hex);
+	return err;
+}
+
 /* Seconds left of the username's lock (0: not locked); *fails its count. */
 static enum gh_err
 lock_get(struct gh_store *s, const char *user, long *left, int64_t *fails)
 {
 	json_object	*o = NULL;
-	int64_t		 until = 0;
-	time_t		 now = time(NULL);
+	int64_t		 until = 0, now = now_ms();
+	char		 pk[10 + GH_SHA256_HEX_LEN];
 	enum gh_err	 err;
 
 	*left = 0;
 	*fails = 0;
-	err = get_item(s, "idp-fail-", user, "fail", &o);
+	if ((err = lock_key(user, pk)) != GH_OK)
+		return err;
+	err = gh_store_get(s, GH_TABLE_MAIN, pk, "fail", &o);
 	if (err == GH_ERR_NOTFOUND)
 		return GH_OK;
 	if (err != GH_OK)
 		return err;
 	gh_json_int(o, "failures", fails);
-	gh_json_int(o, "locked_until", &until);
+	gh_json_int(o, "locked_until_ms", &until);
 	if (until > now)
-		*left = (long)(until - now);
+		*left = (long)((until - now + 999) / 1000);
 	json_object_put(o);
 	return GH_OK;
 }
@@ -391,13 +441,15 @@ lock_fail(struct gh_store *s, const char *user)
 {
 	struct gh_update	 u;
 	json_object		*add = NULL, *set = NULL, *after = NULL;
-	char			 pk[300];
+	char			 pk[10 + GH_SHA256_HEX_LEN];
 	time_t			 now = time(NULL);
 	int64_t			 n = 0;
 	long			 lock;
-	enum gh_err		 err = GH_ERR_NOMEM;
+	enum gh_err		 err;
 
-	snprintf(pk, sizeof(pk), "idp-fail-%s", user);
+	if ((err = lock_key(user, pk)) != GH_OK)
+		return err;
+	err = GH_ERR_NOMEM;
 	if ((add = json_object_new_object()) == NULL ||
 	    (set = json_object_new_object()) == NULL ||
 	    gh_json_add_int(add, "failures", 1) != GH_OK ||
@@ -413,7 +465,7 @@ lock_fail(struct gh_store *s, const char *user)
 	if ((lock = gh_pool_lock_seconds((long)n)) > 0) {
 		json_object_put(set);
 		if ((set = json_object_new_object()) == NULL ||
-		    gh_json_add_int(set, "locked_until", now + lock) != GH_OK) {
+		    gh_json_add_int(set, "locked_until_ms", now_ms() + lock * 1000) != GH_OK) {
 			err = GH_ERR_NOMEM;
 			goto out;
 		}
@@ -431,10 +483,11 @@ out:
 static enum gh_err
 lock_clear(struct gh_store *s, const char *user)
 {
-	char		pk[300];
+	char		pk[10 + GH_SHA256_HEX_LEN];
 	enum gh_err	err;
 
-	snprintf(pk, sizeof(pk), "idp-fail-%s", user);
+	if ((err = lock_key(user, pk)) != GH_OK)
+		return err;
 	err = gh_store_delete(s, GH_TABLE_MAIN, pk, "fail", NULL, NULL);
 	return err == GH_ERR_NOTFOUND ? GH_OK : err;
 }
@@ -460,17 +513,18 @@ ttl_words(int64_t s, char *buf, size_t size)
 
 /*
  * Makes a new code for purpose ("signup" or "reset"), replacing any old
- * one, and mails it.  Mail failure is GH_ERR_DENIED (CodeDeliveryFailure).
+ * one, and mails it.  Mail failure is GH_ERR_DENIED (CodeDeliveryFailure);
+ * more than SEND_MAX codes in SEND_WINDOW is LimitExceeded (no mail floods).
  */
 static enum gh_err
 code_issue(struct gh_pool *p, struct gh_pool_call *c, const char *sub,
     const char *email, const char *purpose)
 {
-	json_object	*item = NULL;
+	json_object	*item = NULL, *old = NULL;
 	char		 code[GH_CODE6_LEN], hash[GH_CODE_HASH_LEN], ctx[200];
 	char		 sk[32], text[1024], ttlw[64];
 	const char	*why = NULL, *subject;
-	int64_t		 ttl;
+	int64_t		 ttl, sent = 0, since = 0, now = time(NULL);
 	enum gh_err	 err;
 
 	ttl = gh_conf_int(p->conf, strcmp(purpose, "signup") == 0 ?
@@ -480,11 +534,26 @@ code_issue(struct gh_pool *p, struct gh_pool_call *c, const char *sub,
 	    (err = gh_code_hash(p->code_key, ctx, code, hash)) != GH_OK)
 		return err;
 	snprintf(sk, sizeof(sk), "code-%s", purpose);
+	err = get_item(c->store, "idp-user-", sub, sk, &old);
+	if (err == GH_OK) {
+		gh_json_int(old, "sent", &sent);
+		gh_json_int(old, "sent_since", &since);
+		if (now - since >= SEND_WINDOW)
+			sent = since = 0;
+		if (sent >= SEND_MAX) {
+			err = deny(c, GH_PF_LIMIT_EXCEEDED,
+			    "Attempt limit exceeded, please try after some time.");
+			goto out;
+		}
+	} else if (err != GH_ERR_NOTFOUND)
+		goto out;
 	err = GH_ERR_NOMEM;
 	if ((item = item_new("idp-user-", sub, sk)) == NULL ||
 	    gh_json_add_str(item, "hash", hash) != GH_OK ||
 	    gh_json_add_int(item, "tries", 0) != GH_OK ||
-	    gh_json_add_int(item, "expires_at", time(NULL) + ttl) != GH_OK)
+	    gh_json_add_int(item, "sent", sent + 1) != GH_OK ||
+	    gh_json_add_int(item, "sent_since", since != 0 ? since : now) != GH_OK ||
+	    gh_json_add_int(item, "expires_at", now + ttl) != GH_OK)
 		goto out;
 	if ((err = gh_store_put(c->store, GH_TABLE_MAIN, item, NULL)) != GH_OK)
 		goto out;
@@ -513,6 +582,8 @@ code_issue(struct gh_pool *p, struct gh_pool_call *c, const char *sub,
 		err = deny(c, GH_PF_CODE_DELIVERY, "Unable to deliver the code by e-mail.");
 	}
 out:
+	memset(code, 0, sizeof(code));
+	json_object_put(old);
 	json_object_put(item);
 	return err;
 }
@@ -627,6 +698,8 @@ attrs_parse(struct gh_pool_call *c, json_object *arr, int writing,
 	size_t		 i, n;
 	int		 k;
 
+	if (arr != NULL && !json_object_is_type(arr, json_type_array))
+		return deny(c, GH_PF_INVALID_PARAMETER, "UserAttributes must be a list.");
 	if ((o = json_object_new_object()) == NULL)
 		return GH_ERR_NOMEM;
 	n = arr != NULL ? json_object_array_length(arr) : 0;
@@ -773,22 +846,30 @@ password_policy(struct gh_pool *p, struct gh_pool_call *c, const char *pw,
 /* --- SignUp --------------------------------------------------------------- */
 
 /*
- * Claims the e-mail for sub.  A lookup whose account never got written (a
- * crash between the two puts) is taken over; a live one is UsernameExists.
+ * Claims the e-mail for sub.  A live lookup is UsernameExists.  A lookup
+ * whose account was never written (a crash between the two puts) is taken
+ * over, but only once it is ORPHAN_AGE old: a younger one may belong to a
+ * sign-up that is writing its account right now.
  */
+#define ORPHAN_AGE	60	/* seconds */
+
 static enum gh_err
 claim_email(struct gh_pool_call *c, const char *email, const char *sub)
 {
 	struct gh_cond	 cond = { GH_COND_NOT_EXISTS, 0 };
+	struct gh_cond	 vc = { GH_COND_VERSION, 0 };
 	json_object	*look = NULL, *acct = NULL;
-	char		 pk[300];
+	const char	*owner;
+	char		 pk[400];
+	int64_t		 created = 0;
 	int		 attempt;
 	enum gh_err	 err;
 
 	snprintf(pk, sizeof(pk), "idp-email-%s", email);
 	for (attempt = 0; attempt < 2; attempt++) {
 		if ((look = item_new("", pk, "email")) == NULL ||
-		    gh_json_add_str(look, "sub", sub) != GH_OK) {
+		    gh_json_add_str(look, "sub", sub) != GH_OK ||
+		    gh_json_add_int(look, "created", time(NULL)) != GH_OK) {
 			err = GH_ERR_NOMEM;
 			goto out;
 		}
@@ -798,30 +879,25 @@ claim_email(struct gh_pool_call *c, const char *email, const char *sub)
 		if (err != GH_ERR_CONFLICT)
 			goto out;
 		/* Taken: by a live account, or orphaned? */
-		if ((err = gh_store_get(c->store, GH_TABLE_MAIN, pk, "email",
-		    &look)) == GH_ERR_NOTFOUND)
-			continue;
+		err = gh_store_get(c->store, GH_TABLE_MAIN, pk, "email", &look);
+		if (err == GH_ERR_NOTFOUND)
+			continue;	/* gone meanwhile: try again */
 		if (err != GH_OK)
 			goto out;
-		err = get_item(c->store, "idp-user-", gh_json_str(look, "sub") ?
-		    gh_json_str(look, "sub") : "-", "account", &acct);
+		owner = gh_json_str(look, "sub");
+		gh_json_int(look, "created", &created);
+		err = get_item(c->store, "idp-user-", owner != NULL ? owner : "-",
+		    "account", &acct);
 		json_object_put(acct);
 		acct = NULL;
-		if (err == GH_OK || attempt > 0) {
-			err = err == GH_OK || err == GH_ERR_NOTFOUND ?
-			    deny(c, GH_PF_USERNAME_EXISTS,
-			    "An account with the given email already exists.") : err;
+		if (err != GH_OK && err != GH_ERR_NOTFOUND)
 			goto out;
-		}
-		if (err != GH_ERR_NOTFOUND)
+		if (err == GH_OK || attempt > 0 || time(NULL) - created < ORPHAN_AGE)
+			break;
+		gh_json_int(look, "version", &vc.version);
+		err = gh_store_delete(c->store, GH_TABLE_MAIN, pk, "email", &vc, NULL);
+		if (err != GH_OK && err != GH_ERR_NOTFOUND && err != GH_ERR_CONFLICT)
 			goto out;
-		{
-			struct gh_cond vc = { GH_COND_VERSION, 0 };
-			gh_json_int(look, "version", &vc.version);
-			err = gh_store_delete(c->store, GH_TABLE_MAIN, pk, "email", &vc, NULL);
-			if (err != GH_OK && err != GH_ERR_NOTFOUND && err != GH_ERR_CONFLICT)
-				goto out;
-		}
 		json_object_put(look);
 		look = NULL;
 	}
@@ -838,11 +914,13 @@ gh_pool_sign_up(struct gh_pool *p, struct gh_pool_call *c)
 	json_object	*attrs = NULL, *arr = NULL, *ev = NULL, *res = NULL;
 	json_object	*acct = NULL, *out = NULL;
 	const char	*pw = in_str(c, "Password"), *given;
-	char		 email[256], sub[GH_UUID_LEN], ts[32], msg[256];
+	char		 email[320], sub[GH_UUID_LEN], ts[32], msg[256];
 	char		*phc = NULL;
 	struct gh_cond	 cond = { GH_COND_NOT_EXISTS, 0 };
 	enum gh_err	 err;
 
+	if ((err = require(c, "ClientId", "Username", "Password", NULL)) != GH_OK)
+		return err;
 	if ((err = client_check(p, c)) != GH_OK)
 		return err;
 	if (!norm_username(in_str(c, "Username"), email, sizeof(email)))
@@ -880,7 +958,7 @@ gh_pool_sign_up(struct gh_pool *p, struct gh_pool_call *c)
 		goto out;
 	if ((err = claim_email(c, email, sub)) != GH_OK)
 		goto out;
-	iso_time(time(NULL), ts, sizeof(ts));
+	gh_iso_time(time(NULL), ts, sizeof(ts));
 	if ((acct = item_new("idp-user-", sub, "account")) == NULL ||
 	    gh_json_add_str(acct, "sub", sub) != GH_OK ||
 	    gh_json_add_str(acct, "email", email) != GH_OK ||
@@ -925,11 +1003,12 @@ gh_pool_confirm_sign_up(struct gh_pool *p, struct gh_pool_call *c)
 {
 	json_object	*acct = NULL, *set = NULL;
 	const char	*code = in_str(c, "ConfirmationCode"), *sub, *st;
-	char		 email[256], ts[32];
-	struct gh_cond	 cond = { GH_COND_VERSION, 0 };
+	char		 email[320], ts[32];
 	int64_t		 version = 0;
 	enum gh_err	 err;
 
+	if ((err = require(c, "ClientId", "Username", "ConfirmationCode", NULL)) != GH_OK)
+		return err;
 	if ((err = client_check(p, c)) != GH_OK ||
 	    (err = ip_check(p, c)) != GH_OK)
 		return err;
@@ -957,8 +1036,7 @@ gh_pool_confirm_sign_up(struct gh_pool *p, struct gh_pool_call *c)
 		goto out;
 	if ((err = code_consume(c, sub, "signup", version)) != GH_OK)
 		goto out;
-	iso_time(time(NULL), ts, sizeof(ts));
-	gh_json_int(acct, "version", &cond.version);
+	gh_iso_time(time(NULL), ts, sizeof(ts));
 	if ((set = json_object_new_object()) == NULL ||
 	    gh_json_add_str(set, "status", "CONFIRMED") != GH_OK ||
 	    gh_json_add_str(set, "updated_at", ts) != GH_OK) {
@@ -994,9 +1072,11 @@ gh_pool_resend_code(struct gh_pool *p, struct gh_pool_call *c)
 {
 	json_object	*acct = NULL;
 	const char	*st;
-	char		 email[256];
+	char		 email[320];
 	enum gh_err	 err;
 
+	if ((err = require(c, "ClientId", "Username", NULL)) != GH_OK)
+		return err;
 	if ((err = client_check(p, c)) != GH_OK)
 		return err;
 	if (!norm_username(in_str(c, "Username"), email, sizeof(email)))
@@ -1268,7 +1348,7 @@ auth_password(struct gh_pool *p, struct gh_pool_call *c, json_object *ap)
 	json_object	*acct = NULL, *prof = NULL, *set = NULL;
 	const char	*user = gh_json_str(ap, "USERNAME");
 	const char	*pw = gh_json_str(ap, "PASSWORD"), *phc, *st;
-	char		 email[256], *fresh = NULL;
+	char		 email[320], *fresh = NULL;
 	int64_t		 fails = 0;
 	long		 left = 0;
 	int		 rehash = 0, known;
@@ -1281,7 +1361,7 @@ auth_password(struct gh_pool *p, struct gh_pool_call *c, json_object *ap)
 	if ((err = ip_check(p, c)) != GH_OK)
 		return err;
 	known = norm_username(user, email, sizeof(email));
-	if ((err = lock_get(c->store, email, &left, &fails)) != GH_OK)
+	if ((err = lock_get(c->store, user, &left, &fails)) != GH_OK)
 		return err;
 	if (left > 0)
 		return deny(c, GH_PF_NOT_AUTHORIZED, "%s", LOCKED);
@@ -1290,17 +1370,17 @@ auth_password(struct gh_pool *p, struct gh_pool_call *c, json_object *ap)
 		return err;
 	if (acct == NULL || (phc = gh_json_str(acct, "password")) == NULL) {
 		gh_password_dummy_verify(pw, &p->params);
-		err = login_failed(p, c, email);
+		err = login_failed(p, c, user);
 		goto out;
 	}
 	err = gh_password_verify(pw, phc, &p->params, &rehash);
 	if (err == GH_ERR_DENIED || err == GH_ERR_INVAL) {
-		err = login_failed(p, c, email);
+		err = login_failed(p, c, user);
 		goto out;
 	}
 	if (err != GH_OK)
 		goto out;
-	if (fails > 0 && (err = lock_clear(c->store, email)) != GH_OK)
+	if (fails > 0 && (err = lock_clear(c->store, user)) != GH_OK)
 		goto out;
 	st = gh_json_str(acct, "status");
 	if (st == NULL || strcmp(st, "CONFIRMED") != 0) {
@@ -1388,6 +1468,8 @@ gh_pool_initiate_auth(struct gh_pool *p, struct gh_pool_call *c)
 	json_object	*ap = in_obj(c->in, "AuthParameters");
 	enum gh_err	 err;
 
+	if ((err = require(c, "ClientId", "AuthFlow", NULL)) != GH_OK)
+		return err;
 	if ((err = client_check(p, c)) != GH_OK)
 		return err;
 	if (flow == NULL)
@@ -1534,6 +1616,8 @@ gh_pool_get_user(struct gh_pool *p, struct gh_pool_call *c)
 	size_t		 i;
 	enum gh_err	 err;
 
+	if ((err = require(c, "AccessToken", NULL)) != GH_OK)
+		return err;
 	if ((err = access_check(p, c, &acct, &prof)) != GH_OK)
 		return err;
 	err = GH_ERR_NOMEM;
@@ -1579,6 +1663,8 @@ gh_pool_update_attributes(struct gh_pool *p, struct gh_pool_call *c)
 	size_t			 i;
 	enum gh_err		 err;
 
+	if ((err = require(c, "AccessToken", NULL)) != GH_OK)
+		return err;
 	if ((err = access_check(p, c, &acct, &prof)) != GH_OK)
 		return err;
 	json_object_object_get_ex(c->in, "UserAttributes", &arr);
@@ -1591,7 +1677,7 @@ gh_pool_update_attributes(struct gh_pool *p, struct gh_pool_call *c)
 		goto out;
 	}
 	json_object_object_del(attrs, "email");
-	iso_time(time(NULL), ts, sizeof(ts));
+	gh_iso_time(time(NULL), ts, sizeof(ts));
 	err = GH_ERR_NOMEM;
 	if ((set = json_object_new_object()) == NULL ||
 	    gh_json_add_str(set, "updated_at", ts) != GH_OK)
@@ -1654,7 +1740,7 @@ password_set(struct gh_pool *p, struct gh_pool_call *c, json_object *acct,
 	char		*phc = NULL, ts[32];
 	enum gh_err	 err;
 
-	iso_time(time(NULL), ts, sizeof(ts));
+	gh_iso_time(time(NULL), ts, sizeof(ts));
 	if ((err = gh_password_hash(pw, &p->params, &phc)) != GH_OK)
 		return err;
 	err = GH_ERR_NOMEM;
@@ -1682,6 +1768,8 @@ gh_pool_change_password(struct gh_pool *p, struct gh_pool_call *c)
 	long		 left = 0;
 	enum gh_err	 err;
 
+	if ((err = require(c, "AccessToken", "PreviousPassword", "ProposedPassword", NULL)) != GH_OK)
+		return err;
 	if ((err = ip_check(p, c)) != GH_OK ||
 	    (err = access_check(p, c, &acct, &prof)) != GH_OK)
 		return err;
@@ -1719,6 +1807,8 @@ gh_pool_global_sign_out(struct gh_pool *p, struct gh_pool_call *c)
 	json_object	*acct = NULL, *prof = NULL;
 	enum gh_err	 err;
 
+	if ((err = require(c, "AccessToken", NULL)) != GH_OK)
+		return err;
 	if ((err = access_check(p, c, &acct, &prof)) != GH_OK)
 		return err;
 	if ((err = sessions_revoke(c->store, gh_json_str(acct, "sub"))) == GH_OK &&
@@ -1736,9 +1826,11 @@ gh_pool_forgot_password(struct gh_pool *p, struct gh_pool_call *c)
 {
 	json_object	*acct = NULL;
 	const char	*st;
-	char		 email[256];
+	char		 email[320];
 	enum gh_err	 err;
 
+	if ((err = require(c, "ClientId", "Username", NULL)) != GH_OK)
+		return err;
 	if ((err = client_check(p, c)) != GH_OK)
 		return err;
 	if (!norm_username(in_str(c, "Username"), email, sizeof(email)))
@@ -1748,10 +1840,15 @@ gh_pool_forgot_password(struct gh_pool *p, struct gh_pool_call *c)
 	if (err != GH_OK)
 		return err;
 	st = gh_json_str(acct, "status");
-	/* Only a confirmed address gets a reset code; the answer is the same. */
+	/*
+	 * Only a confirmed address gets a reset code, at most SEND_MAX an
+	 * hour; the answer is the same either way (what an unknown user gets).
+	 */
 	if (st != NULL && strcmp(st, "CONFIRMED") == 0 &&
-	    (err = code_issue(p, c, gh_json_str(acct, "sub"), email, "reset")) != GH_OK)
+	    (err = code_issue(p, c, gh_json_str(acct, "sub"), email, "reset")) != GH_OK &&
+	    !(err == GH_ERR_DENIED && c->fault == GH_PF_LIMIT_EXCEEDED))
 		goto out;
+	c->fault = GH_PF_NONE;
 	err = reply_delivery(c, email);
 out:
 	json_object_put(acct);
@@ -1763,10 +1860,12 @@ gh_pool_confirm_forgot(struct gh_pool *p, struct gh_pool_call *c)
 {
 	json_object	*acct = NULL, *ev = NULL, *res = NULL, *none = NULL;
 	const char	*pw = in_str(c, "Password"), *sub;
-	char		 email[256], msg[256];
+	char		 email[320], msg[256];
 	int64_t		 version = 0;
 	enum gh_err	 err;
 
+	if ((err = require(c, "ClientId", "Username", "ConfirmationCode", "Password", NULL)) != GH_OK)
+		return err;
 	if ((err = client_check(p, c)) != GH_OK ||
 	    (err = ip_check(p, c)) != GH_OK)
 		return err;
@@ -1822,6 +1921,8 @@ gh_pool_revoke_token(struct gh_pool *p, struct gh_pool_call *c)
 	const char	*tok = in_str(c, "Token"), *stored, *client;
 	enum gh_err	 err;
 
+	if ((err = require(c, "ClientId", "Token", NULL)) != GH_OK)
+		return err;
 	if ((err = client_check(p, c)) != GH_OK)
 		return err;
 	if (tok != NULL && strchr(tok, '.') != NULL)

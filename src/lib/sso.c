@@ -19,15 +19,6 @@
 
 #define KEYBUF	300	/* "kind-" + an id of at most 128 bytes, twice */
 
-static void
-iso_time(time_t t, char *buf, size_t size)
-{
-	struct tm	 tm;
-
-	gmtime_r(&t, &tm);
-	strftime(buf, size, "%Y-%m-%dT%H:%M:%SZ", &tm);
-}
-
 int
 gh_valid_session_id(struct gh_value *v)
 {
@@ -141,7 +132,7 @@ gh_sso_enrol(struct gh_store *s, const char *sub, const char *app_id,
 	if (!appuser_key(pk, sk, sub, app_id) ||
 	    snprintf(gpk, sizeof(gpk), "appusers-%s", app_id) >= (int)sizeof(gpk))
 		return GH_ERR_INVAL;
-	iso_time(time(NULL), ts, sizeof(ts));
+	gh_iso_time(time(NULL), ts, sizeof(ts));
 	if ((item = json_object_new_object()) == NULL ||
 	    gh_json_add_str(item, "PK", pk) != GH_OK ||
 	    gh_json_add_str(item, "SK", sk) != GH_OK ||
@@ -255,7 +246,7 @@ gh_sso_session_create(const struct gh_conf *c, struct gh_store *s,
 		goto out;
 	if ((err = gh_aead_seal(key, pt, strlen(pt), ad, strlen(ad), &sealed)) != GH_OK)
 		goto out;
-	iso_time(now, ts, sizeof(ts));
+	gh_iso_time(now, ts, sizeof(ts));
 	err = GH_ERR_NOMEM;
 	if ((item = json_object_new_object()) == NULL ||
 	    gh_json_add_str(item, "PK", pk) != GH_OK ||

@@ -33,9 +33,10 @@
  *    DynamoDB's TTL deletes lazily (up to days late) and dynalite not at all.
  *  - version: every write sets it (PutItem: computed; UpdateItem: ADD 1).
  *  - put NOT_EXISTS and put VERSION are one conditional PutItem; put
- *    EXISTS and unconditional put first read the live version (GetItem of
- *    two attributes), then write conditionally on it, again if a concurrent
- *    writer came between (two requests).
+ *    EXISTS first reads the live version (GetItem of three attributes),
+ *    then writes conditionally on it, again if a concurrent writer came
+ *    between (two requests); an unconditional put first tries as a new item
+ *    (one request) and, over a live item, does the same (three).
  *  - update is one UpdateItem (ReturnValues ALL_NEW).  Over an expired item
  *    it fails its condition; then the expired item is deleted (conditionally
  *    on its version, so a live one is never touched) and the update retried,
@@ -72,6 +73,8 @@
 #include <curl/curl.h>
 
 #include "gh_conf.h"
+#include "gh_curl.h"
+#include "gh_json.h"
 #include "gh_sigv4.h"
 #include "store_impl.h"
 
@@ -906,20 +909,6 @@ version_of(json_object *item)
 	return 0;
 }
 
-static enum gh_err
-set_version(json_object *item, int64_t version)
-{
-	json_object	*v;
-
-	if ((v = json_object_new_int64(version)) == NULL)
-		return GH_ERR_NOMEM;
-	if (json_object_object_add(item, "version", v) != 0) {
-		json_object_put(v);
-		return GH_ERR_NOMEM;
-	}
-	return GH_OK;
-}
-
 /* One conditional PutItem of m (the item as AttributeValues) at version. */
 static enum gh_err
 put_once(struct gh_store *s, enum gh_table t, json_object *m,
@@ -980,7 +969,20 @@ ddb_put(struct gh_store *s, enum gh_table t, json_object *item,
 		err = put_once(s, t, m, cond, version);
 		break;
 	default:
-		/* Read the live version, write on it; again if it moved. */
+		/*
+		 * Unconditional: first as a new item (one request: most such
+		 * puts write fresh keys, a sign-in's session item say); over
+		 * a live one, read its version and write on it, again if it
+		 * moved meanwhile.
+		 */
+		if (cond->type == GH_COND_NONE) {
+			c.type = GH_COND_NOT_EXISTS;
+			c.version = 0;
+			version = 1;
+			if ((err = put_once(s, t, m, &c, version)) !=
+			    GH_ERR_CONFLICT)
+				break;
+		}
 		err = GH_ERR_THROTTLED;
 		for (round = 0; round < DDB_WRITE_LOOPS; round++) {
 			old = NULL;
@@ -1012,7 +1014,7 @@ ddb_put(struct gh_store *s, enum gh_table t, json_object *item,
 		break;
 	}
 	if (err == GH_OK)
-		err = set_version(item, version);
+		err = gh_json_add_int(item, "version", version);
 out:
 	json_object_put(m);
 	return err;
@@ -1618,6 +1620,7 @@ ddb_open(struct gh_store *s, const struct gh_conf *conf)
 	curl_easy_setopt(d->curl, CURLOPT_FOLLOWLOCATION, 0L);
 	curl_easy_setopt(d->curl, CURLOPT_TCP_KEEPALIVE, 1L);
 	curl_easy_setopt(d->curl, CURLOPT_NOPROXY, "*");
+	gh_curl_ca_setup(d->curl);
 	return GH_OK;
 }
 
@@ -1761,7 +1764,7 @@ enable_ttl(struct gh_store *s, enum gh_table t)
 	    json_object_object_add(spec, "Enabled",
 	    json_object_new_boolean(1)) == 0) {
 		err = ddb_call(s, "UpdateTimeToLive", req, NULL);
-		if (err != GH_OK)
+		if (err != GH_OK && strstr(s->errmsg, "already enabled") == NULL)
 			fprintf(stderr, "gatehouse: TTL on %s not enabled "
 			    "(%s); expired items are still absent to every "
 			    "read\n", gh_table_names[t], s->errmsg);

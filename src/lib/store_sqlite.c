@@ -40,6 +40,7 @@
 #include <sqlite3.h>
 
 #include "gh_conf.h"
+#include "gh_json.h"
 #include "store_impl.h"
 
 /* Generated from sql/NNN_*.sql (build/<tree>/gen/migrations.c). */
@@ -731,21 +732,6 @@ sq_write(struct gh_store *s, sqlite3_stmt *st, int64_t *version)
 	return rows == 1 ? GH_OK : GH_ERR_CONFLICT;
 }
 
-/* Sets item's "version". */
-static enum gh_err
-set_version(json_object *item, int64_t version)
-{
-	json_object	*v;
-
-	if ((v = json_object_new_int64(version)) == NULL)
-		return GH_ERR_NOMEM;
-	if (json_object_object_add(item, "version", v) != 0) {
-		json_object_put(v);
-		return GH_ERR_NOMEM;
-	}
-	return GH_OK;
-}
-
 static enum gh_err
 sq_put(struct gh_store *s, enum gh_table t, json_object *item,
     const struct gh_cond *cond)
@@ -783,7 +769,7 @@ sq_put(struct gh_store *s, enum gh_table t, json_object *item,
 		goto out;
 	sq_done(st);
 	st = NULL;
-	if ((err = set_version(item, version)) != GH_OK)
+	if ((err = gh_json_add_int(item, "version", version)) != GH_OK)
 		goto out;
 	sq_sweep(s);
 out:
@@ -906,7 +892,7 @@ sq_update(struct gh_store *s, enum gh_table t, const char *pk,
 	if ((err = sq_tx(s, TX_COMMIT)) != GH_OK)
 		goto out;
 	if (out != NULL) {
-		if ((err = set_version(item, version)) != GH_OK)
+		if ((err = gh_json_add_int(item, "version", version)) != GH_OK)
 			goto out;	/* committed; only the copy failed */
 		*out = item;
 		item = NULL;

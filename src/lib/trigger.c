@@ -18,17 +18,9 @@
 
 #include "gh_http.h"
 #include "gh_json.h"
+#include "gh_sso.h"
 #include "gh_store.h"
 #include "gh_trigger.h"
-
-static void
-iso_time(time_t t, char *buf, size_t size)
-{
-	struct tm tm;
-
-	gmtime_r(&t, &tm);
-	strftime(buf, size, "%Y-%m-%dT%H:%M:%SZ", &tm);
-}
 
 static int
 plain_text(const char *v, size_t max)
@@ -209,14 +201,12 @@ out:
 	return err;
 }
 
-/* The App-User item for an existing application that is not closed. */
+/* The App-User item, for an existing application that is open. */
 static enum gh_err
-app_user_item(struct gh_store *s, const char *app, const char *sub,
-    const char *ts)
+app_user_item(struct gh_store *s, const char *app, const char *sub)
 {
-	json_object	*item = NULL, *appl = NULL;
-	char		 pk[256], sk[256], gsi[256];
-	const char	*enr;
+	json_object	*appl = NULL;
+	char		 pk[256];
 	struct gh_value	 v;
 	enum gh_err	 err;
 
@@ -229,29 +219,9 @@ app_user_item(struct gh_store *s, const char *app, const char *sub,
 	err = gh_store_get(s, GH_TABLE_MAIN, pk, "application", &appl);
 	if (err == GH_ERR_NOTFOUND)
 		return GH_OK;
-	if (err != GH_OK)
-		return err;
-	enr = gh_json_str(appl, "enrollment");
-	if (enr != NULL && strcmp(enr, "closed") == 0) {
-		err = GH_OK;	/* enrolment there is the administrator's */
-		goto out;
-	}
-	err = GH_ERR_NOMEM;
-	snprintf(pk, sizeof(pk), "user-%s", sub);
-	snprintf(sk, sizeof(sk), "app-%s", app);
-	snprintf(gsi, sizeof(gsi), "appusers-%s", app);
-	if ((item = json_object_new_object()) == NULL ||
-	    gh_json_add_str(item, "PK", pk) != GH_OK ||
-	    gh_json_add_str(item, "SK", sk) != GH_OK ||
-	    gh_json_add_str(item, "GSI1PK", gsi) != GH_OK ||
-	    gh_json_add_str(item, "GSI1SK", pk) != GH_OK ||
-	    gh_json_add_str(item, "application_id", app) != GH_OK ||
-	    gh_json_add_str(item, "user_id", sub) != GH_OK ||
-	    gh_json_add_str(item, "created_at", ts) != GH_OK)
-		goto out;
-	err = put_new(s, item);
-out:
-	json_object_put(item);
+	/* A closed application's enrolment is the administrator's. */
+	if (err == GH_OK && gh_sso_app_open(appl))
+		err = gh_sso_enrol(s, sub, app, "signup");
 	json_object_put(appl);
 	return err;
 }
@@ -275,7 +245,7 @@ post_confirmation(struct gh_store *s, json_object *event, json_object *req,
 		snprintf(msg, msgsz, "The store is unavailable.");
 		return GH_ERR_STORE;
 	}
-	iso_time(time(NULL), ts, sizeof(ts));
+	gh_iso_time(time(NULL), ts, sizeof(ts));
 	if ((err = user_item(s, attrs, sub, ts)) != GH_OK) {
 		snprintf(msg, msgsz, "The profile could not be stored.");
 		return err;
@@ -283,7 +253,7 @@ post_confirmation(struct gh_store *s, json_object *event, json_object *req,
 	json_object_object_get_ex(req, "clientMetadata", &meta);
 	if (meta != NULL && json_object_is_type(meta, json_type_object) &&
 	    (app = gh_json_str(meta, "application_id")) != NULL &&
-	    (err = app_user_item(s, app, sub, ts)) != GH_OK) {
+	    (err = app_user_item(s, app, sub)) != GH_OK) {
 		snprintf(msg, msgsz, "The enrolment could not be stored.");
 		return err;
 	}

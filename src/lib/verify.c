@@ -40,6 +40,7 @@
 #include <openssl/x509.h>
 
 #include "gh_crypto.h"
+#include "gh_curl.h"
 #include "gh_keys.h"
 #include "gh_verify.h"
 
@@ -539,6 +540,7 @@ load_url(struct gh_verifier *v)
 	curl_easy_setopt(curl, CURLOPT_WRITEFUNCTION, fetch_write);
 	curl_easy_setopt(curl, CURLOPT_WRITEDATA, &b);
 	curl_easy_setopt(curl, CURLOPT_USERAGENT, "gatehouse-verifier");
+	gh_curl_ca_setup(curl);
 	if ((rc = curl_easy_perform(curl)) != CURLE_OK) {
 		err = fail(v, GH_ERR_IO, "JWKS fetch failed: %s",
 		    b.toolarge ? "document too large" :

@@ -108,6 +108,7 @@ main(void)
 	static const struct gh_app app = {
 		.name = "idp-wellknown", .routes = routes,
 		.nroutes = sizeof(routes) / sizeof(routes[0]),
+		.embedded_pool = 1,	/* off (404) with idp = cognito */
 	};
 
 	return gh_main(&app);

@@ -24,12 +24,24 @@
 
 static struct gh_pool	*pool;
 
+/*
+ * A password member: 1..1024 bytes of text.  The policy (at most 256
+ * characters, which may be 4 bytes each) is the pool's, so that a long
+ * password gets InvalidPasswordException rather than a shape error.
+ */
+static int
+valid_password(struct gh_value *v)
+{
+	return v->str != NULL && v->len >= 1 && v->len <= 1024 &&
+	    strlen(v->str) == v->len;
+}
+
 /* The request members of each operation (botocore's cognito-idp model). */
 static const struct gh_field f_sign_up[] = {
 	{ "ClientId", GH_SRC_BODY, gh_valid_string, 1 },
 	{ "SecretHash", GH_SRC_BODY, gh_valid_string, 0 },
 	{ "Username", GH_SRC_BODY, gh_valid_string, 1 },
-	{ "Password", GH_SRC_BODY, gh_valid_string, 1 },
+	{ "Password", GH_SRC_BODY, valid_password, 1 },
 	{ "UserAttributes", GH_SRC_BODY, gh_valid_array, 0 },
 	{ "ValidationData", GH_SRC_BODY, gh_valid_array, 0 },
 	{ "AnalyticsMetadata", GH_SRC_BODY, gh_valid_object, 0 },
@@ -73,8 +85,8 @@ static const struct gh_field f_update_attributes[] = {
 	{ "ClientMetadata", GH_SRC_BODY, gh_valid_object, 0 },
 };
 static const struct gh_field f_change_password[] = {
-	{ "PreviousPassword", GH_SRC_BODY, gh_valid_string, 1 },
-	{ "ProposedPassword", GH_SRC_BODY, gh_valid_string, 1 },
+	{ "PreviousPassword", GH_SRC_BODY, valid_password, 1 },
+	{ "ProposedPassword", GH_SRC_BODY, valid_password, 1 },
 	{ "AccessToken", GH_SRC_BODY, gh_valid_token, 1 },
 };
 static const struct gh_field f_confirm_forgot[] = {
@@ -82,7 +94,7 @@ static const struct gh_field f_confirm_forgot[] = {
 	{ "SecretHash", GH_SRC_BODY, gh_valid_string, 0 },
 	{ "Username", GH_SRC_BODY, gh_valid_string, 1 },
 	{ "ConfirmationCode", GH_SRC_BODY, gh_valid_string, 1 },
-	{ "Password", GH_SRC_BODY, gh_valid_string, 1 },
+	{ "Password", GH_SRC_BODY, valid_password, 1 },
 	{ "AnalyticsMetadata", GH_SRC_BODY, gh_valid_object, 0 },
 	{ "UserContextData", GH_SRC_BODY, gh_valid_object, 0 },
 	{ "ClientMetadata", GH_SRC_BODY, gh_valid_object, 0 },
@@ -189,6 +201,7 @@ main(void)
 		.style = GH_STYLE_COGNITO, .cors = 1,
 		.content_type = "application/x-amz-json-1.1",
 		.init = init,
+		.embedded_pool = 1,	/* off (404) with idp = cognito */
 	};
 
 	return gh_main(&app);

@@ -11,8 +11,8 @@ set -eu
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)
 PKGS="build-essential pkg-config libfcgi-dev libjson-c-dev libjwt-dev libssl-dev
 libcurl4-openssl-dev libsqlite3-dev libargon2-dev lighttpd apache2 wrk chromium
-python3 python3-aiosmtpd python3-boto3 python3-botocore awscli openssl valgrind curl
-ca-certificates util-linux procps"
+python3 python3-aiosmtpd python3-boto3 python3-botocore python3-yaml awscli openssl valgrind
+curl ca-certificates util-linux procps"
 
 missing=""
 if command -v dpkg-query >/dev/null 2>&1; then

@@ -25,6 +25,16 @@ port.  Case files get a started Server and use its helpers:
                                  "access_token", "refresh_token"}
     server.variant(**conf)       context manager: another server of the same
                                  kind with changed gatehouse.conf keys
+    server.cognito               with run.py --idp cognito: the server's
+                                 cognito_local.CognitoLocal (cognito-local +
+                                 the Lambda stand-in running the triggers);
+                                 idp() and new_user() then go through it.
+                                 None in the default embedded mode.
+    server.confirmation_code(addr, after=)  the sign-up code (mail, or
+                                 cognito-local in Cognito mode)
+    server.skip_quirk(name)      in Cognito mode, Skip with the reason for a
+                                 known cognito-local quirk ("wrong_password",
+                                 "global_sign_out", "discovery")
     server.cache                 a dict a case file may keep state in
 
 With STORE = "dynamodb" (run.py --store dynamodb --dynamodb-endpoint URL)
@@ -60,6 +70,9 @@ CGI = os.path.join(ROOT, "cgi-bin") if BUILD == "release" else \
 BIN = os.path.join(ROOT, "bin") if BUILD == "release" else \
     os.path.join(ROOT, "build", BUILD, "bin")
 SERVE = os.path.join(ROOT, "src", "scripts", "serve.sh")
+# The identity provider in front: "embedded" (the pool at /idp) or "cognito"
+# (cognito-local per server, see cognito_local.py); run.py --idp sets it.
+IDP = os.environ.get("GH_IDP", "embedded")
 
 # The store every server uses (run.py --store, --dynamodb-endpoint).
 STORE = "sqlite"
@@ -193,6 +206,18 @@ class Server:
             self.gatehouse("init", "--public-url", self.base)
         if conf_edits:
             edit_conf(self.conf_path, **conf_edits)
+        self.cognito = None
+        # (A variant that sets the identity provider itself gets no stand-in.)
+        if IDP == "cognito" and not any(k == "idp" or k.startswith("cognito_")
+                                        for k in (conf_edits or {})):
+            from cognito_local import CognitoLocal
+            self.cognito = CognitoLocal(self.dir, self.conf_path, BIN, free_port)
+            try:
+                self.cognito.start()
+            except BaseException:
+                self.cognito.stop()
+                raise
+            edit_conf(self.conf_path, **self.cognito.conf_edits())
 
     def _dynamodb_conf(self, fresh):
         """Points this server's configuration at DYNAMODB_ENDPOINT, with
@@ -251,6 +276,8 @@ class Server:
             self.name, timeout, self.log_tail()))
 
     def stop(self):
+        if self.cognito is not None:
+            self.cognito.stop()
         if self.proc is None or self.proc.poll() is not None:
             return
         self.proc.send_signal(signal.SIGTERM)
@@ -397,6 +424,10 @@ class Server:
         h = {"Content-Type": "application/x-amz-json-1.1",
              "X-Amz-Target": "AWSCognitoIdentityProviderService." + op}
         h.update(headers or {})
+        if self.cognito is not None:
+            t0 = time.monotonic()
+            st, data, msg = self.cognito.request("POST", "/", jsonlib.dumps(body), h)
+            return Response(st, "", msg, data, time.monotonic() - t0)
         return self.request("POST", "/idp", body=jsonlib.dumps(body),
                             headers=h)
 
@@ -412,12 +443,10 @@ class Server:
                                 "Password": password, "UserAttributes": [
                                     {"Name": "email", "Value": email_addr}]})
         assert r.status == 200, "SignUp: %r" % r
-        text = self.mail_text(self.wait_mail(to=email_addr, after=seen))
-        m = re.search(r"\b(\d{6})\b", text)
-        assert m, "no 6-digit code in the mail: %.300r" % text
         r = self.idp("ConfirmSignUp", {"ClientId": client,
                                        "Username": email_addr,
-                                       "ConfirmationCode": m.group(1)})
+                                       "ConfirmationCode":
+                                       self.confirmation_code(email_addr, seen)})
         assert r.status == 200, "ConfirmSignUp: %r" % r
         if role is not None:
             self.gatehouse("user", "set-role", email_addr, role)
@@ -431,6 +460,24 @@ class Server:
         return {"email": email_addr, "password": password,
                 "id_token": ar["IdToken"], "access_token": ar["AccessToken"],
                 "refresh_token": ar.get("RefreshToken", "")}
+
+    def confirmation_code(self, email_addr, after=0):
+        """The sign-up code sent to email_addr: from the mail after the
+        first `after` of mails(), or, in Cognito mode, from cognito-local."""
+        if self.cognito is not None:
+            return self.cognito.wait_code(email_addr)
+        text = self.mail_text(self.wait_mail(to=email_addr, after=after))
+        m = re.search(r"\b(\d{6})\b", text)
+        assert m, "no 6-digit code in the mail: %.300r" % text
+        return m.group(1)
+
+    def skip_quirk(self, quirk):
+        """In Cognito mode, Skip a case that meets a known difference of
+        cognito-local from AWS Cognito (cognito_local.QUIRKS: "wrong_password",
+        "global_sign_out", "discovery"), giving the reason."""
+        if self.cognito is not None:
+            from cognito_local import QUIRKS
+            raise Skip(QUIRKS[quirk])
 
     def log_lines(self):
         """The JSON lines of the server's log (the programs' request lines)."""

@@ -22,10 +22,13 @@ its own ok/FAIL lines and returns an object with .passed and .failed counts.
 
     tests/e2e/run.py [-k SUBSTRING] [--server lighttpd|apache] [--timeout S]
                      [--keep] [--store sqlite|dynamodb [--dynamodb-endpoint URL]]
-                     [FILE ...]
+                     [--idp embedded|cognito] [FILE ...]
 --store dynamodb runs every server on DynamoDB at URL (default
 $DYNAMODB_ENDPOINT; tests/suites/dynamodb.sh starts dynalite and passes it),
 each with tables of its own.
+--idp cognito puts cognito-local (with the triggers run by the Lambda
+bootstrap) in front of each server instead of the embedded pool; see
+cognito_local.py.  Cases check harness.IDP / server.cognito for its quirks.
 BUILD=asan uses build/asan/cgi-bin and build/asan/bin.
 """
 
@@ -123,6 +126,8 @@ def main():
                     default="sqlite")
     ap.add_argument("--dynamodb-endpoint",
                     default=os.environ.get("DYNAMODB_ENDPOINT", ""))
+    ap.add_argument("--idp", choices=["embedded", "cognito"], default=harness.IDP,
+                    help="identity provider in front (default: $GH_IDP or embedded)")
     ap.add_argument("files", nargs="*")
     args = ap.parse_args()
     if args.store == "dynamodb" and not args.dynamodb_endpoint:
@@ -139,6 +144,7 @@ def main():
         os.path.join(here, f) for f in os.listdir(here)
         if f.startswith("test_") and f.endswith(".py"))
     kinds = args.server or ["lighttpd", "apache"]
+    harness.IDP = args.idp
 
     signal.signal(signal.SIGALRM, on_timeout)
     signal.signal(signal.SIGTERM, on_term)

@@ -283,6 +283,17 @@ def test_history_fallback(server):
         assert r.body == want, "%s served %.80r" % (path, r.body)
 
 
+def test_missing_asset_is_404_not_a_page(server):
+    # A stale page asking for an old bundle must get a 404, never the HTML
+    # of index.html served as a script (the fallback skips assets/).
+    for path in ("/assets/no-such-bundle.js", "/sso/assets/gone.css",
+                 "/support/assets/x.js"):
+        r = server.get(path)
+        assert r.status == 404, "%s: %r" % (path, r)
+        assert not r.body.lstrip().lower().startswith(b"<!doctype"), \
+            "%s served a page: %.80r" % (path, r.body)
+
+
 def test_app_roots_redirect_to_slash(server):
     for path in ("/sso", "/support"):
         r = server.get(path)

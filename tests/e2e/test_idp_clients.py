@@ -2,7 +2,7 @@
 both web servers: awscli (`aws cognito-idp ... --no-sign-request
 --endpoint-url .../idp`), boto3 (Debian's python3-boto3 under
 /usr/bin/python3) and amazon-cognito-identity-js (USER_PASSWORD_AUTH, in
-tests/node_modules), each driving sign-up -> code from var/mail -> confirm
+tests/node_modules) and the AWS JS SDK v3 the frontends use, each driving sign-up -> code from var/mail -> confirm
 -> sign-in -> refresh -> get-user -> update attributes -> forgot/confirm
 password -> global sign-out; the JS client's tokens are verified with
 node's jose against the served JWKS.
@@ -51,6 +51,24 @@ def test_amazon_cognito_identity_js(server):
     out = run_flow(["node", os.path.join(HERE, "clients", "cognito-identity-js.mjs")] +
                    flow_args(server, "js"))
     assert "step authenticateUser+jose" in out and "step globalSignOut" in out, out
+
+
+def test_aws_sdk_js_v3(server):
+    """The frontends' client (web/src/shared/cognito.js), no AWS credentials."""
+    if not os.path.isdir(os.path.join(NODE_MODULES, "@aws-sdk", "client-cognito-identity-provider")) or \
+            shutil.which("node") is None:
+        raise Skip("node or tests/node_modules missing (npm ci in tests/)")
+    env = dict(os.environ)
+    for k in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN", "AWS_PROFILE"):
+        env.pop(k, None)
+    env.update(AWS_CONFIG_FILE="/dev/null", AWS_SHARED_CREDENTIALS_FILE="/dev/null")
+    p = subprocess.run(["node", os.path.join(HERE, "clients", "sdk-v3.mjs")] +
+                       flow_args(server, "sdk"), capture_output=True, text=True,
+                       timeout=120, env=env)
+    out = p.stdout.strip().splitlines()
+    assert p.returncode == 0 and out and out[-1] == "done", \
+        "sdk-v3.mjs: status %d\n%s\n%s" % (p.returncode, p.stdout[-2000:], p.stderr[-2000:])
+    assert "step GlobalSignOut" in out, out
 
 
 def test_boto3(server):

@@ -83,7 +83,7 @@ static const struct gh_route routes[] = {
 	{ GH_POST, "/f", handler, fields, F__MAX, GH_AUTH_NONE, 0, GH_R_JSON },
 	{ GH_GET, "/f/{}", handler, fields + Q_LIMIT, 2, GH_AUTH_NONE, 0, 0 },
 };
-static const struct gh_app app = { "fuzz", routes, 2, GH_STYLE_API, 0, NULL, NULL };
+static const struct gh_app app = { "fuzz", routes, 2, GH_STYLE_API, 0, NULL, NULL, 0 };
 static struct gh_proc proc;
 
 int

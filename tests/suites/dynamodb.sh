@@ -30,9 +30,25 @@ fi
 
 W=$ROOT/build/dynamodb
 rm -rf "$W" && mkdir -p "$W" || fail "cannot make $W"
-DYN=
+DYN= CHILD=
 rc=1
+# Children run in the background and are waited for, so that a signal
+# stops them and dynalite at once (sh defers traps until a foreground child
+# ends).
+run() {	# log cmd...: runs cmd, its output in log; st = its status
+	log=$1; shift
+	"$@" >"$log" 2>&1 &
+	CHILD=$!
+	wait "$CHILD"
+	st=$?
+	CHILD=
+}
 stop() {
+	if [ -n "$CHILD" ]; then
+		kill -TERM "$CHILD" 2>/dev/null
+		wait "$CHILD" 2>/dev/null
+		CHILD=
+	fi
 	if [ -n "$DYN" ]; then
 		kill -TERM "$DYN" 2>/dev/null
 		i=0
@@ -45,7 +61,7 @@ stop() {
 	[ "${KEEP:-0}" = 1 ] || [ "$rc" != 0 ] || rm -rf "$W"
 }
 trap 'stop' EXIT
-trap 'exit 130' INT TERM
+trap 'rc=1; exit 130' INT TERM
 
 # dynalite on a free port; another one if someone took it meanwhile.
 tries=0
@@ -96,19 +112,17 @@ else
 	failed=$((failed + 1))
 fi
 echo "=== test-store on dynalite"
-env -u GATEHOUSE_STORE -u DYNAMODB_ENDPOINT -u DYNAMODB_TABLE \
-    -u DYNAMODB_ORDERS_TABLE GATEHOUSE_CONFIG="$CONF" "$TESTS/test-store" \
-    >"$W/test-store.log" 2>&1
-st=$?
+run "$W/test-store.log" env -u GATEHOUSE_STORE -u DYNAMODB_ENDPOINT \
+    -u DYNAMODB_TABLE -u DYNAMODB_ORDERS_TABLE GATEHOUSE_CONFIG="$CONF" \
+    "$TESTS/test-store"
 grep -v '^ok ' "$W/test-store.log"
 count "$W/test-store.log" $st
 
 # 2. The whole end-to-end suite with the store set to DynamoDB.
 echo "=== e2e on dynalite"
 # shellcheck disable=SC2086
-python3 tests/e2e/run.py --store dynamodb --dynamodb-endpoint "$URL" \
-    ${E2E_ARGS:-} >"$W/e2e.log" 2>&1
-st=$?
+run "$W/e2e.log" python3 tests/e2e/run.py --store dynamodb \
+    --dynamodb-endpoint "$URL" ${E2E_ARGS:-}
 grep -v -E '^[0-9]+ passed, [0-9]+ failed$' "$W/e2e.log"
 count "$W/e2e.log" $st
 
