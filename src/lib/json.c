@@ -241,6 +241,7 @@ gh_iso_time(time_t t, char *buf, size_t size)
 
 	gmtime_r(&t, &tm);
 	strftime(buf, size, "%Y-%m-%dT%H:%M:%SZ", &tm);
+}
 
 /* ---- compact JSON text as json-c writes it --------------------------- */
 
