@@ -385,6 +385,135 @@ test_store_parts(void)
 	    count(GH_INDEX_GSI3, "solutions", "published-") == 4, "seed-demo is idempotent");
 }
 
+/*
+ * The list replies' text path: for stored texts as json-c writes them, the
+ * copied view is byte for byte the serialised gh_market_view; texts it must
+ * not copy go to the object path.
+ */
+static void
+test_view_text(void)
+{
+	static const struct {
+		const char	*json;
+		int		 fast;	/* 1: copied from the text */
+	} t[] = {
+		{ "{\"PK\":\"user-1\",\"SK\":\"order-1\",\"order_id\":\"1\",\"version\":3}", 1 },
+		{ "{\"a\":1,\"PK\":\"p\",\"b\":[1,2,{\"PK\":\"inner stays\"}],\"SK\":\"s\"}", 1 },
+		{ "{\"GSI1PK\":\"x\",\"GSI1SK\":\"y\",\"expires_at\":99,\"n\":-1.5e3,\"z\":null}", 1 },
+		{ "{\"s\":\"q\\\"uote \\\\ back/ \\u0001 \\u001f \\n\\t\\b é 😀\",\"t\":true,\"f\":false}", 1 },
+		{ "{\"n\":1.50,\"m\":1e3,\"i\":-12,\"z\":0,\"big\":123456789012345678}", 1 },
+		{ "{\"s\":\"slash \\/\"}", 0 },
+		{ "{\"s\":\"\\u00e9\"}", 0 },
+		{ "{\"s\":\"\\u000a\"}", 0 },
+		{ "{\"s\":\"\\u001F\"}", 0 },
+		{ "{\"n\":-0}", 0 },
+		{ "{\"n\":01}", 0 },
+		{ "{\"n\":1234567890123456789}", 0 },
+		{ "{\"e\":{},\"a\":[],\"d\":{\"x\":{\"y\":[[],[{}]]}},\"PK\":\"k\"}", 1 },
+		{ "{\"PK\":\"only\",\"SK\":\"keys\"}", 1 },
+		{ "{}", 1 },
+		{ "{\"a-very-long-attribute-name\":1,\"version\":2}", 1 },
+		{ "{\"PK\":\"user-1\",\"SK\":\"user\",\"sub\":\"1\",\"role\":\"customer\"}", 0 },
+		{ "{\"P\\u004b\":\"escaped key\"}", 0 },
+		{ "{ \"a\": 1 }", 0 },
+		{ "{\"a\":1,}", 0 },
+		{ "{\"a\":[1,2}", 0 },
+		{ "{\"a\":tru}", 0 },
+		{ "{\"a\":1}x", 0 },
+		{ "[1,2]", 0 },
+		{ "{\"a\":\"unterminated}", 0 },
+	};
+	struct printbuf	*pb;
+	json_object	*o, *v;
+	const char	*want;
+	size_t		 i;
+	int		 got;
+
+	for (i = 0; i < sizeof(t) / sizeof(t[0]); i++) {
+		pb = printbuf_new();
+		printbuf_memappend(pb, "[", 1);
+		got = gh_market_view_text(pb, t[i].json, strlen(t[i].json));
+		T(got == t[i].fast, "view_text %zu: %s path", i,
+		    t[i].fast ? "text" : "object");
+		if (!got) {
+			T(pb->bpos == 1 && strcmp(pb->buf, "[") == 0,
+			    "view_text %zu: buffer unchanged on refusal", i);
+		} else {
+			o = json_tokener_parse(t[i].json);
+			v = o != NULL ? gh_market_view(o) : NULL;
+			want = v != NULL ? json_object_to_json_string_ext(v,
+			    JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE) : "?";
+			T(strcmp(pb->buf + 1, want) == 0,
+			    "view_text %zu: same bytes as the object path (%s / %s)",
+			    i, pb->buf + 1, want);
+			json_object_put(v);
+			json_object_put(o);
+		}
+		printbuf_free(pb);
+	}
+}
+
+/* gh_json_text_str: authorize's read of status and role from the text. */
+static void
+test_text_str(void)
+{
+	static const struct {
+		const char	*json, *want;
+		int		 rc;
+	} t[] = {
+		{ "{\"PK\":\"u\",\"status\":\"active\",\"role\":\"admin\"}", "active", 1 },
+		{ "{\"role\":\"admin\"}", "", 0 },
+		{ "{\"o\":{\"status\":\"inner\"},\"s\":[\"status\"]}", "", 0 },
+		{ "{\"status\":\"act\\u0001ive\"}", "", -1 },
+		{ "{\"status\":1}", "", -1 },
+		{ "{\"status\":null}", "", -1 },
+		{ "{\"status\":\"a\",\"status\":\"b\"}", "", -1 },
+		{ "{\"status\":\"0123456789abcdef0123456789abcdef\"}", "", -1 },
+		{ "{ \"status\": \"active\" }", "", -1 },
+		{ "{\"x\":1:2,\"status\":\"active\"}", "", -1 },
+		{ "{\"x\":{\"a\":1:2},\"status\":\"active\"}", "", -1 },
+		{ "{\"x\":{\"a\"},\"status\":\"active\"}", "", -1 },
+		{ "{\"x\":[\"a\":1],\"status\":\"active\"}", "", -1 },
+		{ "not json", "", -1 },
+	};
+	char	 buf[32];
+	size_t	 i;
+	int	 rc;
+
+	for (i = 0; i < sizeof(t) / sizeof(t[0]); i++) {
+		buf[0] = '\0';
+		rc = gh_json_text_str(t[i].json, strlen(t[i].json), "status",
+		    buf, sizeof(buf));
+		T(rc == t[i].rc && (rc != 1 || strcmp(buf, t[i].want) == 0),
+		    "text_str %zu: %d (want %d) \"%s\"", i, rc, t[i].rc, buf);
+	}
+}
+
+/* gh_json_append_str (the log line's strings): JSON that reads back. */
+static void
+test_append_str(void)
+{
+	static const char *const t[] = {
+		"", "plain", "q\"uote", "back\\slash", "nl\n tab\t cr\r \x01 \x1f",
+		"\xc3\xa9t\xc3\xa9 \xf0\x9f\x98\x80", "/api/orders?x=\"1\"", "\\\"",
+	};
+	struct printbuf	*pb;
+	json_object	*o;
+	size_t		 i;
+
+	for (i = 0; i < sizeof(t) / sizeof(t[0]); i++) {
+		pb = printbuf_new();
+		gh_json_append_str(pb, t[i]);
+		o = json_tokener_parse(pb->buf);
+		T(o != NULL && json_object_is_type(o, json_type_string) &&
+		    strcmp(json_object_get_string(o), t[i]) == 0 &&
+		    strpbrk(pb->buf, "\n\r\t\x01\x1f") == NULL,
+		    "append_str %zu: %s reads back", i, pb->buf);
+		json_object_put(o);
+		printbuf_free(pb);
+	}
+}
+
 int
 main(void)
 {
@@ -392,6 +521,9 @@ main(void)
 	test_validators();
 	test_order_price();
 	test_keys_ids_views();
+	test_view_text();
+	test_text_str();
+	test_append_str();
 	if (setup() != 0)
 		T(0, "open a store");
 	else

@@ -1713,6 +1713,96 @@ teardown(void)
 	}
 }
 
+/*
+ * q.text: the same page as JSON strings, each the item's compact JSON text
+ * (json-c's plain form) without "version"; expired items absent as ever.
+ */
+static void
+test_query_text(void)
+{
+	struct gh_query	 q;
+	struct gh_page	 po = { NULL, NULL }, pt = { NULL, NULL };
+	json_object	*o, *t, *back;
+	char		 pk[128];
+	const char	*want;
+	size_t		 i, n;
+	int64_t		 v;
+	int		 ok = 1;
+
+	K(pk, sizeof(pk), "qtext");
+	putj(GH_TABLE_MAIN, NULL, &v, "{\"PK\":\"%s\",\"SK\":\"a\",\"s\":"
+	    "\"q\\\"uote \\\\ / \\u0001 \\n \xc3\xa9\",\"n\":1.50,\"i\":-3,"
+	    "\"o\":{\"x\":[1,{},[]],\"y\":null},\"b\":true}", pk);
+	putj(GH_TABLE_MAIN, NULL, &v, "{\"PK\":\"%s\",\"SK\":\"b\",\"GSI1PK\":"
+	    "\"g\",\"GSI1SK\":\"h\",\"expires_at\":%lld}", pk,
+	    (long long)time(NULL) + 3600);
+	putj(GH_TABLE_MAIN, NULL, &v, "{\"PK\":\"%s\",\"SK\":\"c\","
+	    "\"expires_at\":1}", pk);
+	putj(GH_TABLE_MAIN, NULL, &v, "{\"PK\":\"%s\",\"SK\":\"d\",\"k\":1}", pk);
+	putj(GH_TABLE_MAIN, NULL, &v, "{\"PK\":\"%s\",\"SK\":\"d\",\"k\":2}", pk);
+	memset(&q, 0, sizeof(q));
+	q.table = GH_TABLE_MAIN;
+	q.index = GH_INDEX_BASE;
+	q.pk = pk;
+	q.skop = GH_SK_ANY;
+	T(gh_store_query(s, &q, &po) == GH_OK, "text query: object page");
+	q.text = 1;
+	T(gh_store_query(s, &q, &pt) == GH_OK, "text query: text page");
+	n = po.items != NULL ? json_object_array_length(po.items) : 0;
+	T(n == 3 && pt.items != NULL &&
+	    json_object_array_length(pt.items) == n,
+	    "text query: same 3 live items (%zu)", n);
+	for (i = 0; i < n && pt.items != NULL; i++) {
+		o = json_object_array_get_idx(po.items, i);
+		t = json_object_array_get_idx(pt.items, i);
+		if (!json_object_is_type(t, json_type_string)) {
+			ok = 0;
+			break;
+		}
+		json_object_object_del(o, "version");
+		want = json_object_to_json_string_ext(o,
+		    JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE);
+		back = json_tokener_parse(json_object_get_string(t));
+		if (strcmp(json_object_get_string(t), want) != 0 ||
+		    back == NULL || has(back, "version")) {
+			fprintf(stderr, "text %s\nwant %s\n",
+			    json_object_get_string(t), want);
+			ok = 0;
+		}
+		json_object_put(back);
+	}
+	T(ok, "text query: each the object's plain JSON, without version");
+	gh_page_free(&po);
+	gh_page_free(&pt);
+
+	/* gh_store_get_text: the same text, and the version beside it. */
+	{
+		json_object	*g = NULL;
+		char		*txt = NULL;
+		size_t		 tl = 0;
+		int64_t		 ver = -1, gv;
+
+		T(gh_store_get(s, GH_TABLE_MAIN, pk, "d", &g) == GH_OK &&
+		    gh_store_get_text(s, GH_TABLE_MAIN, pk, "d", &txt, &tl,
+		    &ver) == GH_OK, "get_text: found");
+		gv = g != NULL ? geti(g, "version") : -2;
+		if (g != NULL)
+			json_object_object_del(g, "version");
+		T(g != NULL && txt != NULL && ver == gv && ver == 2 &&
+		    strlen(txt) == tl && strcmp(txt, json_object_to_json_string_ext(g,
+		    JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE)) == 0,
+		    "get_text: the item's plain JSON without version, version %lld",
+		    (long long)ver);
+		json_object_put(g);
+		free(txt);
+		txt = NULL;
+		T(gh_store_get_text(s, GH_TABLE_MAIN, pk, "c", &txt, &tl, &ver) ==
+		    GH_ERR_NOTFOUND && txt == NULL, "get_text: expired is absent");
+		T(gh_store_get_text(s, GH_TABLE_MAIN, pk, "nope", &txt, &tl,
+		    &ver) == GH_ERR_NOTFOUND, "get_text: absent");
+	}
+}
+
 int
 main(void)
 {
@@ -1720,7 +1810,7 @@ main(void)
 		test_get_put, test_put_conditions, test_update, test_delete,
 		test_query_base, test_query_gsi, test_query_gsi_move,
 		test_cursors, test_expiry, test_batch_get, test_bad_inputs,
-		test_misc, test_concurrency,
+		test_misc, test_concurrency, test_query_text,
 	};
 	size_t	 i;
 

@@ -874,6 +874,132 @@ run_rotation(void)
 	free(dir);
 }
 
+/* ---- the verified-token cache -------------------------------------- */
+
+/* tok with its last character changed to another base64url character. */
+static char *
+tampered(const char *tok)
+{
+	char	*t = strdup(tok);
+	size_t	 n = strlen(t);
+
+	if (t == NULL || n == 0)
+		abort();
+	t[n - 1] = t[n - 1] == 'A' ? 'B' : 'A';
+	return t;
+}
+
+static void
+run_cache(void)
+{
+	struct gh_verifier	*v = NULL;
+	struct gh_verifier_cfg	 cfg = { 0 };
+	json_object		*c, *claims = NULL, *m;
+	char			*dir, *t, *bad, *ta, *tb, *tc, *h, *big;
+	unsigned long		 hits;
+	size_t			 n;
+
+	cfg.issuer = ISS;
+	cfg.client_id = CID;
+	cfg.keys_dir = keydir;
+	if (gh_verifier_new(&cfg, &v) != GH_OK)
+		abort();
+	c = base_claims("id");
+	if (gh_jwt_sign(trusted, c, GH_JWT_HEADER_COGNITO, &t) != GH_OK)
+		abort();
+	json_object_put(c);
+
+	CHECK(gh_verify(v, t, GH_TOKEN_ID, NOW, NULL) == GH_OK &&
+	    gh_verifier_nhits(v) == 0, "cache: first verify is a full one");
+	CHECK(gh_verify(v, t, GH_TOKEN_ID, NOW + 1, &claims) == GH_OK &&
+	    gh_verifier_nhits(v) == 1, "cache: the same token again is a hit");
+	CHECK(claims != NULL && json_object_object_get_ex(claims, "email",
+	    &m) && strcmp(json_object_get_string(m), "alice@example.com") == 0,
+	    "cache: a hit hands back the claims");
+	json_object_put(claims);
+	claims = NULL;
+
+	/* Expiry is checked again on every hit. */
+	CHECK(gh_verify(v, t, GH_TOKEN_ID, NOW + 3600, NULL) ==
+	    GH_ERR_EXPIRED && strstr(gh_verifier_errmsg(v), "expired") != NULL,
+	    "cache: a cached token is refused once expired");
+	CHECK(gh_verify(v, t, GH_TOKEN_ID, NOW + 7200, NULL) == GH_ERR_EXPIRED,
+	    "cache: and stays refused");
+	/* So are iat and nbf (a clock that stepped back). */
+	CHECK(gh_verify(v, t, GH_TOKEN_ID, NOW, NULL) == GH_OK &&
+	    gh_verify(v, t, GH_TOKEN_ID, NOW - 200, NULL) == GH_ERR_TOKEN &&
+	    strstr(gh_verifier_errmsg(v), "future") != NULL,
+	    "cache: iat is checked again against the new now");
+
+	/* The wrong use is refused even for a cached token. */
+	CHECK(gh_verify(v, t, GH_TOKEN_ID, NOW, NULL) == GH_OK &&
+	    gh_verify(v, t, GH_TOKEN_ID, NOW, NULL) == GH_OK,
+	    "cache: id token cached");
+	hits = gh_verifier_nhits(v);
+	CHECK(gh_verify(v, t, GH_TOKEN_ACCESS, NOW, NULL) == GH_ERR_TOKEN &&
+	    strstr(gh_verifier_errmsg(v), "token_use") != NULL &&
+	    gh_verifier_nhits(v) == hits,
+	    "cache: a cached id token is still refused as an access token");
+
+	/* An entry serves only its own bytes: same length, same prefix. */
+	bad = tampered(t);
+	CHECK(strlen(bad) == strlen(t) && gh_verify(v, bad, GH_TOKEN_ID, NOW,
+	    NULL) == GH_ERR_TOKEN && gh_verify(v, bad, GH_TOKEN_ID, NOW,
+	    NULL) == GH_ERR_TOKEN && gh_verifier_nhits(v) == hits,
+	    "cache: a token differing in its last byte is verified, refused");
+	free(bad);
+	n = strlen(t);
+	t[n - 1] = '\0';
+	CHECK(gh_verify(v, t, GH_TOKEN_ID, NOW, NULL) == GH_ERR_TOKEN &&
+	    gh_verifier_nhits(v) == hits,
+	    "cache: a prefix of a cached token is refused");
+	free(t);
+
+	/* Failures are never cached: a forged token costs a verify each time. */
+	c = base_claims("id");
+	h = std_header(foreign_kid);
+	big = sign_raw(foreign, h, js(c));
+	free(h);
+	json_object_put(c);
+	CHECK(gh_verify(v, big, GH_TOKEN_ID, NOW, NULL) == GH_ERR_TOKEN &&
+	    gh_verify(v, big, GH_TOKEN_ID, NOW, NULL) == GH_ERR_TOKEN &&
+	    gh_verifier_nhits(v) == hits, "cache: failures are not cached");
+	free(big);
+	gh_verifier_free(v);
+	v = NULL;
+
+	/* Key rotation that drops the key invalidates its cached tokens. */
+	if (asprintf(&dir, "%s/cache-rot", base) < 0 ||
+	    gh_keys_rotate(dir, 0, NULL) != GH_OK)
+		abort();
+	cfg.keys_dir = dir;
+	if (gh_verifier_new(&cfg, &v) != GH_OK)
+		abort();
+	ta = signed_by_current(dir, "id");
+	CHECK(gh_verify(v, ta, GH_TOKEN_ID, NOW, NULL) == GH_OK &&
+	    gh_verify(v, ta, GH_TOKEN_ID, NOW, NULL) == GH_OK &&
+	    gh_verifier_nhits(v) == 1, "cache rotation: key A's token cached");
+	if (gh_keys_rotate(dir, 0, NULL) != GH_OK)
+		abort();
+	tb = signed_by_current(dir, "id");
+	if (gh_keys_rotate(dir, 0, NULL) != GH_OK)
+		abort();
+	tc = signed_by_current(dir, "id");
+	hits = gh_verifier_nhits(v);
+	CHECK(gh_verify(v, tc, GH_TOKEN_ID, NOW, NULL) == GH_OK &&
+	    gh_verifier_nkeys(v) == 2, "cache rotation: key C loaded (B, C)");
+	CHECK(gh_verify(v, ta, GH_TOKEN_ID, NOW, NULL) == GH_ERR_TOKEN &&
+	    gh_verifier_nhits(v) == hits,
+	    "cache rotation: key A removed, its cached token is refused");
+	CHECK(gh_verify(v, tb, GH_TOKEN_ID, NOW, NULL) == GH_OK,
+	    "cache rotation: key B's token verifies");
+	free(ta);
+	free(tb);
+	free(tc);
+	gh_verifier_free(v);
+	free(dir);
+}
+
 /* ---- JWKS URL mode against a loopback HTTP server ----------------- */
 
 static pid_t		 srv_pid = -1;
@@ -1201,6 +1327,7 @@ main(void)
 	run_happy(v);
 	gh_verifier_free(v);
 	run_rotation();
+	run_cache();
 	run_jwks_url();
 	run_config();
 

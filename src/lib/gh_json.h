@@ -23,6 +23,11 @@ enum gh_err	 gh_json_parse(const char *buf, size_t len, int max_depth,
 /* 1 if s[0..len) is well-formed UTF-8 without NUL or overlong forms. */
 int		 gh_utf8_valid(const char *s, size_t len);
 
+/* Appends s as a JSON string (quoted; '"', '\\' and control bytes escaped,
+ * other bytes as they are) to pb. */
+struct printbuf;
+void		 gh_json_append_str(struct printbuf *pb, const char *s);
+
 /* s escaped for inclusion inside a JSON string, in a static buffer
  * (truncated to 256 bytes); for log lines only. */
 const char	*gh_json_escape_static(const char *s);
@@ -39,5 +44,24 @@ void		 gh_iso_time(time_t t, char *buf, size_t size);
 /* Adds key -> string (copied); returns GH_ERR_NOMEM on failure. */
 enum gh_err	 gh_json_add_str(json_object *o, const char *key, const char *v);
 enum gh_err	 gh_json_add_int(json_object *o, const char *key, int64_t v);
+
+/*
+ * Compact JSON text as json-c writes it in its plain form (the store's
+ * items), read without parsing.  gh_json_text_next walks the members of the
+ * object t[0..n): start with *pos = 0; each call gives 1 and the next
+ * member's key (without quotes, never with an escape) and raw value text,
+ * 0 after the last, -1 if the text is not an object json-c would write the
+ * same way after a parse (whitespace, an escape or integer it writes
+ * differently, a key with an escape, bad nesting): the caller then parses.
+ * Value text copied as it is equals json-c's serialisation of the parsed
+ * value.
+ */
+int		 gh_json_text_next(const char *t, size_t n, size_t *pos,
+		    const char **key, size_t *klen, const char **val, size_t *vlen);
+/* The top-level string member key of t[0..n) into buf: 1 found, 0 absent,
+ * -1 if not a plain string (an escape, too long, another type), named twice
+ * or the text is not one gh_json_text_next reads. */
+int		 gh_json_text_str(const char *t, size_t n, const char *key,
+		    char *buf, size_t size);
 
 #endif /* GH_JSON_H */

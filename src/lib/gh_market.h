@@ -129,6 +129,16 @@ enum gh_err	 gh_market_order_price(const struct gh_order_line *lines,
 size_t		 gh_market_lines(json_object *items, struct gh_order_line *lines);
 
 /*
+ * Appends to pb the view of the item whose stored JSON text (json-c's plain
+ * form) is t[0..n), copied from the text: the same bytes as serialising
+ * gh_market_view of the parsed item.  0 if the item must take that object
+ * path instead (a user item, a key with an escape, text of another shape);
+ * pb is then unchanged.  Used by gh_market_reply_page; public for tests.
+ */
+struct printbuf;
+int		 gh_market_view_text(struct printbuf *pb, const char *t, size_t n);
+
+/*
  * Runs q from cursor (NULL: the start) for limit items (0: the default) and
  * replies 200 {"items": [views], "next_cursor": string|null}.  keep (may be
  * NULL) filters items (a page may then hold fewer than limit and still carry

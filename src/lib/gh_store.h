@@ -104,6 +104,12 @@ struct gh_query {
 	int		 descending;	/* newest first when SKs sort by time */
 	size_t		 limit;		/* 1..GH_STORE_PAGE_MAX; 0 = max */
 	const char	*cursor;	/* from a previous gh_page, or NULL */
+	/*
+	 * 1: page.items holds JSON strings, each an item's attributes as
+	 * compact JSON text (json-c's plain form, without "version"), for a
+	 * caller that copies items into a reply without looking at them.
+	 */
+	int		 text;
 };
 
 /*
@@ -185,6 +191,16 @@ enum gh_err	 gh_store_update(struct gh_store *s, enum gh_table t,
 enum gh_err	 gh_store_delete(struct gh_store *s, enum gh_table t,
 		    const char *pk, const char *sk, const struct gh_cond *cond,
 		    json_object **out);
+
+/*
+ * gh_store_get as text: *text (malloc'd, NUL-terminated, free()) holds the
+ * item's attributes as compact JSON (json-c's plain form) without
+ * "version", *len its length, *version the version; for a caller that only
+ * reads a member or two (gh_json_text_str) and parses only if it must.
+ */
+enum gh_err	 gh_store_get_text(struct gh_store *s, enum gh_table t,
+		    const char *pk, const char *sk, char **text, size_t *len,
+		    int64_t *version);
 
 enum gh_err	 gh_store_query(struct gh_store *s, const struct gh_query *q,
 		    struct gh_page *out);

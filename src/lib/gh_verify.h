@@ -34,9 +34,16 @@
  *    (see gh_keys.h), re-read on an unknown kid when the key file changed or
  *    at most once per reload interval (default 1 s).
  *
+ * Verified tokens are remembered (a few, per verifier): the same token bytes
+ * presented again for the same use, under an unchanged key set, are not
+ * re-verified; exp (and iat, nbf) are checked again against the new now, so
+ * an expired token is refused as before.  Only successes are remembered.
+ *
  * Ownership: gh_verifier_new gives an object freed with gh_verifier_free
  * (NULL ok); the configuration strings are copied.  gh_verify hands the
- * verified claims to the caller in *claims (free with json_object_put).
+ * verified claims to the caller in *claims (a reference: release with
+ * json_object_put).  They may be shared with the verifier's cache, so the
+ * caller must not modify them.
  */
 #ifndef GH_VERIFY_H
 #define GH_VERIFY_H
@@ -107,5 +114,8 @@ size_t		 gh_verifier_nkeys(const struct gh_verifier *v);
 
 /* How many times keys were (re)loaded or fetched successfully. */
 unsigned long	 gh_verifier_nloads(const struct gh_verifier *v);
+
+/* How many verifications were answered from the verified-token cache. */
+unsigned long	 gh_verifier_nhits(const struct gh_verifier *v);
 
 #endif /* GH_VERIFY_H */

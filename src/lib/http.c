@@ -53,7 +53,10 @@ struct gh_req {
 	struct gh_value		*extra;		/* gh_req_fields() results */
 	size_t			 nextra;
 	json_object		*claims;
-	json_object		*user;
+	json_object		*user;		/* parsed from user_text on demand */
+	char			*user_text;	/* the stored user item (authorize) */
+	size_t			 user_len;
+	int64_t			 user_version;
 	enum gh_role		 role;
 	char			 rid[40];
 	char			*hdrs[MAX_HEADERS];
@@ -389,8 +392,45 @@ const char *gh_req_param(const struct gh_req *r) { return r->param; }
 const char *gh_req_id(const struct gh_req *r) { return r->rid; }
 json_object *gh_req_body(const struct gh_req *r) { return r->body; }
 json_object *gh_req_claims(const struct gh_req *r) { return r->claims; }
-json_object *gh_req_user(const struct gh_req *r) { return r->user; }
 enum gh_role gh_req_role(const struct gh_req *r) { return r->role; }
+
+/*
+ * The stored user item authorize read as text, parsed on first use (most
+ * routes never look at it) with its version, as gh_store_get gives it.
+ */
+static json_object *
+user_parse(struct gh_req *r)
+{
+	json_tokener	*tok;
+	json_object	*u, *v;
+
+	if (r->user != NULL || r->user_text == NULL)
+		return r->user;
+	if ((tok = json_tokener_new()) == NULL)
+		return NULL;
+	u = json_tokener_parse_ex(tok, r->user_text, (int)r->user_len);
+	if (u == NULL || json_tokener_get_error(tok) != json_tokener_success ||
+	    !json_object_is_type(u, json_type_object) ||
+	    (v = json_object_new_int64(r->user_version)) == NULL) {
+		json_object_put(u);
+		u = NULL;
+	} else if (json_object_object_add(u, "version", v) != 0) {
+		json_object_put(v);
+		json_object_put(u);
+		u = NULL;
+	}
+	json_tokener_free(tok);
+	r->user = u;
+	return u;
+}
+
+json_object *
+gh_req_user(const struct gh_req *r)
+{
+	/* The request is the library's own: parsing on demand is no change a
+	 * caller can see. */
+	return user_parse((struct gh_req *)r);
+}
 
 const char *
 gh_req_remote_addr(const struct gh_req *r)
@@ -634,8 +674,11 @@ make_rid(struct gh_req *r)
 	}
 	if (getrandom(b, sizeof(b), 0) != (ssize_t)sizeof(b))
 		memset(b, 0, sizeof(b));
-	for (i = 0; i < sizeof(b); i++)
-		snprintf(r->rid + 2 * i, 3, "%02x", b[i]);
+	for (i = 0; i < sizeof(b); i++) {
+		r->rid[2 * i] = "0123456789abcdef"[b[i] >> 4];
+		r->rid[2 * i + 1] = "0123456789abcdef"[b[i] & 15];
+	}
+	r->rid[2 * sizeof(b)] = '\0';
 }
 
 /* Loads the caller's stored user item and checks status and role. */
@@ -644,10 +687,10 @@ authorize(struct gh_req *r)
 {
 	struct gh_store	*s = gh_req_store(r);
 	const char	*sub = gh_req_sub(r), *role = NULL, *status = NULL;
-	char		 pk[160];
+	char		 pk[160], sbuf[64], rbuf[64];
 	json_object	*v;
 	enum gh_err	 err;
-	int		 i;
+	int		 i, rs, rr;
 
 	if (s == NULL) {
 		gh_reply_err(r, 503, "store_unavailable",
@@ -655,7 +698,8 @@ authorize(struct gh_req *r)
 		return 0;
 	}
 	snprintf(pk, sizeof(pk), "user-%s", sub);
-	err = gh_store_get(s, GH_TABLE_MAIN, pk, "user", &r->user);
+	err = gh_store_get_text(s, GH_TABLE_MAIN, pk, "user", &r->user_text,
+	    &r->user_len, &r->user_version);
 	if (err == GH_ERR_NOTFOUND) {
 		gh_reply_err(r, 403, "no_profile",
 		    "This account has no profile here yet.");
@@ -664,14 +708,28 @@ authorize(struct gh_req *r)
 		gh_reply_fail(r, err, "load user");
 		return 0;
 	}
-	if (json_object_object_get_ex(r->user, "status", &v))
-		status = json_object_get_string(v);
+	/* status and role straight from the text when they are plain strings;
+	 * otherwise from the parsed item, as before. */
+	rs = gh_json_text_str(r->user_text, r->user_len, "status", sbuf,
+	    sizeof(sbuf));
+	rr = gh_json_text_str(r->user_text, r->user_len, "role", rbuf,
+	    sizeof(rbuf));
+	if (rs >= 0 && rr >= 0) {
+		status = rs == 1 ? sbuf : NULL;
+		role = rr == 1 ? rbuf : NULL;
+	} else if (user_parse(r) == NULL) {
+		gh_reply_fail(r, GH_ERR_STORE, "load user");
+		return 0;
+	} else {
+		if (json_object_object_get_ex(r->user, "status", &v))
+			status = json_object_get_string(v);
+		if (json_object_object_get_ex(r->user, "role", &v))
+			role = json_object_get_string(v);
+	}
 	if (status != NULL && strcmp(status, "active") != 0) {
 		gh_reply_err(r, 403, "account_suspended", "This account is suspended.");
 		return 0;
 	}
-	if (json_object_object_get_ex(r->user, "role", &v))
-		role = json_object_get_string(v);
 	for (i = 0; role != NULL && i < GH_ROLE__MAX; i++)
 		if (strcmp(gh_role_names[i], role) == 0)
 			break;
@@ -719,47 +777,59 @@ authenticate(struct gh_req *r)
 	return 1;
 }
 
+/* The log line's own members: a note by one of these names is dropped. */
+static int
+log_reserved(const char *k)
+{
+	static const char *const names[] = {
+		"ts", "rid", "app", "method", "path", "status", "ms", "store_ops",
+	};
+	size_t	 i;
+
+	for (i = 0; i < sizeof(names) / sizeof(names[0]); i++)
+		if (strcmp(names[i], k) == 0)
+			return 1;
+	return 0;
+}
+
+/* One JSON object per request, written straight into one buffer. */
 static void
 log_line(struct gh_req *r, const char *method, double ms)
 {
-	json_object	*o = json_object_new_object();
-	const char	*s;
-	size_t		 len;
-	time_t		 now = time(NULL);
-	struct tm	 tm;
-	char		 ts[32], msbuf[32];
+	struct printbuf	*pb;
+	char		 ts[GH_ISO_TIME_LEN], nums[96];
 
-	if (o == NULL)
+	if ((pb = printbuf_new()) == NULL)
 		return;
-	gmtime_r(&now, &tm);
-	strftime(ts, sizeof(ts), "%Y-%m-%dT%H:%M:%SZ", &tm);
-	json_object_object_add(o, "ts", json_object_new_string(ts));
-	json_object_object_add(o, "rid", json_object_new_string(r->rid));
-	json_object_object_add(o, "app", json_object_new_string(r->app->name));
-	json_object_object_add(o, "method", json_object_new_string(method ? method : "-"));
-	json_object_object_add(o, "path", json_object_new_string(r->path ? r->path : "-"));
-	json_object_object_add(o, "status", json_object_new_int(r->status));
-	snprintf(msbuf, sizeof(msbuf), "%.2f", ms);
-	json_object_object_add(o, "ms", json_object_new_double_s(ms, msbuf));
-	json_object_object_add(o, "store_ops", json_object_new_int(
-	    r->proc->store ? (int)gh_store_ops(r->proc->store) : 0));
+	gh_iso_time(time(NULL), ts, sizeof(ts));
+	printbuf_strappend(pb, "{\"ts\":");
+	gh_json_append_str(pb, ts);
+	printbuf_strappend(pb, ",\"rid\":");
+	gh_json_append_str(pb, r->rid);
+	printbuf_strappend(pb, ",\"app\":");
+	gh_json_append_str(pb, r->app->name);
+	printbuf_strappend(pb, ",\"method\":");
+	gh_json_append_str(pb, method ? method : "-");
+	printbuf_strappend(pb, ",\"path\":");
+	gh_json_append_str(pb, r->path ? r->path : "-");
+	snprintf(nums, sizeof(nums), ",\"status\":%d,\"ms\":%.2f,\"store_ops\":%d",
+	    r->status, ms, r->proc->store ? (int)gh_store_ops(r->proc->store) : 0);
+	printbuf_memappend(pb, nums, (int)strlen(nums));
 	if (r->notes != NULL) {
-		json_object_object_foreach(r->notes, k, v)
-			json_object_object_add(o, k, json_object_get(v));
-	}
-	s = json_object_to_json_string_length(o, JSON_C_TO_STRING_PLAIN |
-	    JSON_C_TO_STRING_NOSLASHESCAPE, &len);
-	if (s != NULL) {
-		/* One write(2) so lines from concurrent workers never interleave. */
-		char *line = malloc(len + 1);
-		if (line != NULL) {
-			memcpy(line, s, len);
-			line[len] = '\n';
-			(void)!write(STDERR_FILENO, line, len + 1);
-			free(line);
+		json_object_object_foreach(r->notes, k, v) {
+			if (log_reserved(k))
+				continue;
+			printbuf_strappend(pb, ",");
+			gh_json_append_str(pb, k);
+			printbuf_strappend(pb, ":");
+			gh_json_append_str(pb, json_object_get_string(v));
 		}
 	}
-	json_object_put(o);
+	printbuf_strappend(pb, "}\n");
+	/* One write(2) so lines from concurrent workers never interleave. */
+	if (pb->buf != NULL && pb->bpos > 0)
+		(void)!write(STDERR_FILENO, pb->buf, (size_t)pb->bpos);
+	printbuf_free(pb);
 }
 
 /* 1 if the configuration puts an AWS Cognito pool in front (idp = cognito). */
@@ -998,6 +1068,7 @@ out:
 	json_object_put(r->body);
 	json_object_put(r->claims);
 	json_object_put(r->user);
+	free(r->user_text);
 	json_object_put(r->notes);
 	values_clear(r->vals, r->route != NULL ? r->route->nfields : 0);
 	free(r->vals);

@@ -1,6 +1,7 @@
 /*
  * json.c: strict parsing and small helpers over json-c.
  */
+#include <stdint.h>
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
@@ -135,6 +136,33 @@ out:
 	return err;
 }
 
+void
+gh_json_append_str(struct printbuf *pb, const char *s)
+{
+	const char	*run = s;
+	char		 esc[8];
+	unsigned char	 c;
+
+	printbuf_memappend(pb, "\"", 1);
+	for (; *s != '\0'; s++) {
+		c = (unsigned char)*s;
+		if (c != '"' && c != '\\' && c >= 0x20)
+			continue;
+		printbuf_memappend(pb, run, (int)(s - run));
+		if (c == '"' || c == '\\') {
+			esc[0] = '\\';
+			esc[1] = (char)c;
+			printbuf_memappend(pb, esc, 2);
+		} else {
+			snprintf(esc, sizeof(esc), "\\u%04x", c);
+			printbuf_memappend(pb, esc, 6);
+		}
+		run = s + 1;
+	}
+	printbuf_memappend(pb, run, (int)(s - run));
+	printbuf_memappend(pb, "\"", 1);
+}
+
 const char *
 gh_json_escape_static(const char *s)
 {
@@ -213,4 +241,216 @@ gh_iso_time(time_t t, char *buf, size_t size)
 
 	gmtime_r(&t, &tm);
 	strftime(buf, size, "%Y-%m-%dT%H:%M:%SZ", &tm);
+}
+
+/* ---- compact JSON text as json-c writes it --------------------------- */
+
+/*
+ * 1 if the escape at e[0..n) ('\\' first) is one json-c writes: its short
+ * forms (but "\/", which NOSLASHESCAPE never writes) or \u00xx in lower
+ * case for another control character.  Any other escape would be written
+ * differently after a parse.
+ */
+static int
+json_c_escape(const char *e, size_t n)
+{
+	static const char hex[] = "0123456789abcdef";
+	int		  c;
+
+	if (n < 2)
+		return 0;
+	if (e[1] != '\0' && strchr("\"\\bfnrt", e[1]) != NULL)
+		return 1;
+	if (e[1] != 'u' || n < 6 || e[2] != '0' || e[3] != '0' ||
+	    (e[4] != '0' && e[4] != '1') || e[5] == '\0' ||
+	    strchr(hex, e[5]) == NULL)
+		return 0;
+	c = (e[4] - '0') * 16 + (int)(strchr(hex, e[5]) - hex);
+	return c != '\b' && c != '\f' && c != '\n' && c != '\r' && c != '\t';
+}
+
+/*
+ * 1 if the number text s[0..n) comes back the same from json-c: a double
+ * (json-c keeps its text) or an integer in its canonical form that fits.
+ */
+static int
+json_c_number(const char *s, size_t n)
+{
+	size_t	 i = s[0] == '-';
+
+	if (memchr(s, '.', n) != NULL || memchr(s, 'e', n) != NULL ||
+	    memchr(s, 'E', n) != NULL)
+		return 1;
+	if (i >= n || n - i > 18 || strspn(s + i, "0123456789") < n - i)
+		return 0;
+	if (s[i] == '0')
+		return n - i == 1 && i == 0;	/* "0", not "-0" or "01" */
+	return 1;
+}
+
+/*
+ * The end of the run of string bytes from t[i] that need no look: not '"',
+ * not '\\', not a control byte.  Eight bytes at a time (the "has a byte
+ * less than" word tests), then byte by byte.
+ */
+static size_t
+plain_run(const char *t, size_t i, size_t n)
+{
+	const uint64_t	 ones = 0x0101010101010101ULL, high = ones * 0x80;
+	uint64_t	 w, q, b;
+
+	while (n - i >= 8) {
+		memcpy(&w, t + i, 8);
+		q = w ^ (ones * '"');
+		b = w ^ (ones * '\\');
+		if ((((q - ones) & ~q) | ((b - ones) & ~b) |
+		    ((w - ones * 0x20) & ~w)) & high)
+			break;
+		i += 8;
+	}
+	while (i < n && (unsigned char)t[i] >= 0x20 && t[i] != '"' &&
+	    t[i] != '\\')
+		i++;
+	return i;
+}
+
+/* The end of the string at t[i] ('"'), or 0; *esc set if it has escapes. */
+static size_t
+skip_string(const char *t, size_t i, size_t n, int *esc)
+{
+	*esc = 0;
+	if (i >= n || t[i] != '"')
+		return 0;
+	for (i = plain_run(t, i + 1, n); i < n && t[i] != '"';
+	    i = plain_run(t, i, n)) {
+		if (t[i] != '\\' || !json_c_escape(t + i, n - i))
+			return 0;	/* a control byte, an odd escape */
+		*esc = 1;
+		i += t[i + 1] == 'u' ? 6 : 2;
+	}
+	return i < n ? i + 1 : 0;
+}
+
+/* The end of the value at t[i..n), or 0 if it is not one json-c writes. */
+static size_t
+skip_value(const char *t, size_t i, size_t n)
+{
+	char	 stack[32];	/* the closer of each open container */
+	size_t	 depth = 0, b;
+	int	 esc;
+	char	 c;
+
+	for (;;) {
+		/* A value starts at t[i]. */
+		if (i >= n)
+			return 0;
+		c = t[i];
+		if (c == '"') {
+			if ((i = skip_string(t, i, n, &esc)) == 0)
+				return 0;
+		} else if (c == '{' || c == '[') {
+			if (depth == sizeof(stack))
+				return 0;
+			stack[depth++] = c == '{' ? '}' : ']';
+			if (++i < n && t[i] == stack[depth - 1]) {
+				depth--;
+				i++;
+			} else if (c == '[')
+				continue;
+			else
+				goto key;
+		} else if (c == '-' || (c >= '0' && c <= '9')) {
+			for (b = i; i < n && ((t[i] >= '0' && t[i] <= '9') ||
+			    t[i] == '-' || t[i] == '+' || t[i] == '.' ||
+			    t[i] == 'e' || t[i] == 'E'); i++)
+				;
+			if (!json_c_number(t + b, i - b))
+				return 0;
+		} else if (n - i >= 4 && (memcmp(t + i, "true", 4) == 0 ||
+		    memcmp(t + i, "null", 4) == 0))
+			i += 4;
+		else if (n - i >= 5 && memcmp(t + i, "false", 5) == 0)
+			i += 5;
+		else
+			return 0;
+		/* After a value: its container's separator or closer. */
+		for (;;) {
+			if (depth == 0)
+				return i;
+			if (i >= n)
+				return 0;
+			if (t[i] == ',') {
+				i++;
+				break;
+			}
+			if (t[i] != stack[depth - 1])
+				return 0;
+			depth--;
+			i++;
+		}
+		if (stack[depth - 1] == ']')
+			continue;
+key:
+		if ((i = skip_string(t, i, n, &esc)) == 0 || i >= n ||
+		    t[i] != ':')
+			return 0;
+		i++;
+	}
+}
+
+int
+gh_json_text_next(const char *t, size_t n, size_t *pos, const char **key,
+    size_t *klen, const char **val, size_t *vlen)
+{
+	size_t	 i = *pos, ke, ve;
+	int	 esc;
+
+	if (i == 0) {
+		if (n < 2 || t[0] != '{')
+			return -1;
+		if (n == 2 && t[1] == '}') {
+			*pos = n;
+			return 0;
+		}
+		i = 1;
+	} else if (i == n)
+		return 0;
+	else if (t[i] == ',')
+		i++;
+	else if (t[i] == '}' && i + 1 == n) {
+		*pos = n;
+		return 0;
+	} else
+		return -1;
+	if ((ke = skip_string(t, i, n, &esc)) == 0 || esc || ke >= n ||
+	    t[ke] != ':' || (ve = skip_value(t, ke + 1, n)) == 0 || ve >= n ||
+	    (t[ve] != ',' && t[ve] != '}'))
+		return -1;
+	*key = t + i + 1;
+	*klen = ke - i - 2;
+	*val = t + ke + 1;
+	*vlen = ve - ke - 1;
+	*pos = ve;
+	return 1;
+}
+
+int
+gh_json_text_str(const char *t, size_t n, const char *key, char *buf,
+    size_t size)
+{
+	const char	*k, *v;
+	size_t		 pos = 0, kl, vl, klen = strlen(key);
+	int		 rc, found = 0, esc;
+
+	while ((rc = gh_json_text_next(t, n, &pos, &k, &kl, &v, &vl)) == 1) {
+		if (kl != klen || memcmp(k, key, kl) != 0)
+			continue;
+		if (found || vl < 2 || v[0] != '"' ||
+		    skip_string(v, 0, vl, &esc) != vl || esc || vl - 2 >= size)
+			return -1;
+		memcpy(buf, v + 1, vl - 2);
+		buf[vl - 2] = '\0';
+		found = 1;
+	}
+	return rc != 0 ? -1 : found;
 }

@@ -362,6 +362,153 @@ out:
 	return err;
 }
 
+/*
+ * The text path of the list replies.  The page's items come from the store
+ * as their stored JSON text, written by json-c in its plain form; a view is
+ * that text without its internal members, so instead of parsing every item
+ * into objects, copying the view and serialising it again, the members are
+ * scanned and copied as they are: the reply is byte for byte the one the
+ * object path builds.  Anything the scanner does not expect (a key with an
+ * escape, odd nesting, whitespace, a user item, which gains "user_id") sends
+ * that item through json-c as before.
+ */
+
+/* See gh_market.h: 0 sends the item through view_slow. */
+int
+gh_market_view_text(struct printbuf *pb, const char *t, size_t n)
+{
+	const char	*k, *v;
+	size_t		 pos = 0, kl, vl;
+	int		 mark = pb->bpos, first = 1, rc;
+	char		 key[16];
+
+	printbuf_memappend(pb, "{", 1);
+	while ((rc = gh_json_text_next(t, n, &pos, &k, &kl, &v, &vl)) == 1) {
+		if (kl == 2 && memcmp(k, "SK", 2) == 0 && vl == 6 &&
+		    memcmp(v, "\"user\"", 6) == 0)
+			goto slow;	/* a user's view gains user_id */
+		if (kl < sizeof(key)) {
+			memcpy(key, k, kl);
+			key[kl] = '\0';
+			/* Internal names start with one of these. */
+			if (strchr("PSGve", key[0]) != NULL && internal_attr(key))
+				continue;
+		}
+		if (!first)
+			printbuf_memappend(pb, ",", 1);
+		/* "key":value, as it stands in the text. */
+		printbuf_memappend(pb, k - 1, (int)(v + vl - (k - 1)));
+		first = 0;
+	}
+	if (rc != 0)
+		goto slow;
+	printbuf_memappend(pb, "}", 1);
+	return 1;
+slow:
+	pb->bpos = mark;
+	pb->buf[mark] = '\0';
+	return 0;
+}
+
+/* The object path for one item's text: parse, view, serialise. */
+static enum gh_err
+view_slow(struct printbuf *pb, const char *t, size_t n)
+{
+	json_tokener	*tok = NULL;
+	json_object	*item = NULL, *v = NULL;
+	const char	*js;
+	size_t		 len;
+	enum gh_err	 err = GH_ERR_STORE;
+
+	if ((tok = json_tokener_new()) == NULL) {
+		err = GH_ERR_NOMEM;
+		goto out;
+	}
+	item = json_tokener_parse_ex(tok, t, (int)n);
+	if (item == NULL || json_tokener_get_error(tok) != json_tokener_success ||
+	    !json_object_is_type(item, json_type_object))
+		goto out;
+	err = GH_ERR_NOMEM;
+	if ((v = gh_market_view(item)) == NULL ||
+	    (js = json_object_to_json_string_length(v, JSON_C_TO_STRING_PLAIN |
+	    JSON_C_TO_STRING_NOSLASHESCAPE, &len)) == NULL)
+		goto out;
+	printbuf_memappend(pb, js, (int)len);
+	err = GH_OK;
+out:
+	json_object_put(v);
+	json_object_put(item);
+	if (tok != NULL)		/* json-c's free takes no NULL */
+		json_tokener_free(tok);
+	return err;
+}
+
+/* gh_market_reply_page without a filter: 200, 400 invalid_cursor, 500, 503. */
+static void
+reply_page_text(struct gh_req *r, struct gh_query *q)
+{
+	struct gh_page	 page = { NULL, NULL };
+	struct printbuf	*pb = NULL;
+	json_object	*it, *c = NULL;
+	const char	*js;
+	size_t		 i, n, len;
+	enum gh_err	 err;
+
+	q->text = 1;
+	err = gh_store_query(gh_req_store(r), q, &page);
+	q->text = 0;
+	if (err != GH_OK) {
+		if (err == GH_ERR_INVAL && q->cursor != NULL)
+			gh_reply_err(r, 400, "invalid_cursor",
+			    "The cursor does not belong to this list.");
+		else
+			gh_reply_fail(r, err, "list query");
+		return;
+	}
+	if ((pb = printbuf_new()) == NULL)
+		goto nomem;
+	printbuf_memappend(pb, "{\"items\":[", 10);
+	n = json_object_array_length(page.items);
+	for (i = 0; i < n; i++) {
+		it = json_object_array_get_idx(page.items, i);
+		if (i > 0)
+			printbuf_memappend(pb, ",", 1);
+		js = json_object_get_string(it);
+		len = (size_t)json_object_get_string_len(it);
+		if (gh_market_view_text(pb, js, len))
+			continue;
+		if ((err = view_slow(pb, js, len)) != GH_OK) {
+			gh_page_free(&page);
+			printbuf_free(pb);
+			gh_reply_fail(r, err, err == GH_ERR_STORE ?
+			    "stored item is not a JSON object" : "list reply");
+			return;
+		}
+	}
+	printbuf_memappend(pb, "],\"next_cursor\":", 16);
+	if (page.cursor == NULL)
+		printbuf_memappend(pb, "null", 4);
+	else if ((c = json_object_new_string(page.cursor)) == NULL ||
+	    (js = json_object_to_json_string_length(c, JSON_C_TO_STRING_PLAIN |
+	    JSON_C_TO_STRING_NOSLASHESCAPE, &len)) == NULL)
+		goto nomem;
+	else
+		printbuf_memappend(pb, js, (int)len);
+	printbuf_memappend(pb, "}", 1);
+	if (pb->bpos < 0 || pb->buf == NULL)
+		goto nomem;
+	gh_reply_raw(r, 200, "application/json", pb->buf, (size_t)pb->bpos);
+	json_object_put(c);
+	printbuf_free(pb);
+	gh_page_free(&page);
+	return;
+nomem:
+	json_object_put(c);
+	printbuf_free(pb);
+	gh_page_free(&page);
+	gh_reply_fail(r, GH_ERR_NOMEM, "list reply");
+}
+
 void
 gh_market_reply_page(struct gh_req *r, struct gh_query *q, const char *cursor,
     int64_t limit, int (*keep)(json_object *, void *), void *arg)
@@ -373,6 +520,10 @@ gh_market_reply_page(struct gh_req *r, struct gh_query *q, const char *cursor,
 
 	q->cursor = cursor;
 	q->limit = limit > 0 ? (size_t)limit : GH_MARKET_PAGE_DEFAULT;
+	if (keep == NULL) {
+		reply_page_text(r, q);
+		return;
+	}
 	if ((err = gh_store_query(gh_req_store(r), q, &page)) != GH_OK) {
 		if (err == GH_ERR_INVAL && cursor != NULL)
 			gh_reply_err(r, 400, "invalid_cursor",

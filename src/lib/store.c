@@ -24,6 +24,7 @@
 
 #include "gh_conf.h"
 #include "gh_crypto.h"
+#include "gh_json.h"
 #include "store_impl.h"
 
 /*
@@ -622,6 +623,37 @@ gh_store_get(struct gh_store *s, enum gh_table t, const char *pk,
 }
 
 enum gh_err
+gh_store_get_text(struct gh_store *s, enum gh_table t, const char *pk,
+    const char *sk, char **text, size_t *len, int64_t *version)
+{
+	json_object	*item = NULL;
+	const char	*js;
+	size_t		 n;
+	enum gh_err	 err;
+
+	if (s == NULL || text == NULL || len == NULL || version == NULL)
+		return gh_store_fail(s, GH_ERR_INVAL, "NULL argument");
+	if ((err = check_table(s, t)) != GH_OK ||
+	    (err = check_key(s, pk, sk)) != GH_OK)
+		return err;
+	if (s->be->get_text != NULL)
+		return s->be->get_text(s, t, pk, sk, text, len, version);
+	if ((err = s->be->get(s, t, pk, sk, &item)) != GH_OK)
+		return err;
+	err = GH_ERR_NOMEM;
+	if (!gh_json_int(item, "version", version))
+		*version = 0;
+	json_object_object_del(item, "version");
+	if ((js = json_object_to_json_string_length(item, ITEM_JSON_FLAGS,
+	    &n)) != NULL && (*text = strndup(js, n)) != NULL) {
+		*len = n;
+		err = GH_OK;
+	}
+	json_object_put(item);
+	return err;
+}
+
+enum gh_err
 gh_store_put(struct gh_store *s, enum gh_table t, json_object *item,
     const struct gh_cond *cond)
 {
@@ -669,6 +701,31 @@ gh_store_delete(struct gh_store *s, enum gh_table t, const char *pk,
 		return gh_store_fail(s, GH_ERR_INVAL,
 		    "delete with a not-exists condition");
 	return s->be->del(s, t, pk, sk, cond, out);
+}
+
+/* Replaces each item of items by its JSON text without "version" (q->text
+ * for a backend that does not do it itself). */
+static enum gh_err
+items_as_text(json_object *items)
+{
+	json_object	*it, *str;
+	const char	*js;
+	size_t		 i, len;
+
+	for (i = 0; i < json_object_array_length(items); i++) {
+		it = json_object_array_get_idx(items, i);
+		json_object_object_del(it, "version");
+		if ((js = json_object_to_json_string_length(it,
+		    ITEM_JSON_FLAGS,
+		    &len)) == NULL ||
+		    (str = json_object_new_string_len(js, (int)len)) == NULL)
+			return GH_ERR_NOMEM;
+		if (json_object_array_put_idx(items, i, str) != 0) {
+			json_object_put(str);
+			return GH_ERR_NOMEM;
+		}
+	}
+	return GH_OK;
 }
 
 enum gh_err
@@ -719,6 +776,8 @@ gh_store_query(struct gh_store *s, const struct gh_query *q,
 	err = s->be->query(s, &qq, q->cursor != NULL ? &start : NULL,
 	    &items, &last, &more);
 	if (err != GH_OK)
+		goto out;
+	if (qq.text && !s->be->text_items && (err = items_as_text(items)) != GH_OK)
 		goto out;
 	if (more && (err = cursor_encode(s, &qq, &last, &cursor)) != GH_OK)
 		goto out;

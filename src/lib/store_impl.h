@@ -52,6 +52,12 @@ struct gh_store_backend {
 			struct gh_cursor *last, int *more);
 	enum gh_err (*batch_get)(struct gh_store *, enum gh_table,
 			const struct gh_key *, size_t, json_object **);
+	/* Optional: the live item's stored text (json-c's plain form, without
+	 * version, *text malloc'd) and its version; NULL: store.c converts. */
+	enum gh_err (*get_text)(struct gh_store *, enum gh_table, const char *,
+			const char *, char **text, size_t *len, int64_t *version);
+	/* 1 if query honours q->text itself; else store.c converts. */
+	int	    text_items;
 };
 
 struct gh_store {

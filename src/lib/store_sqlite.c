@@ -124,6 +124,7 @@ struct sq {
 	int		 busy_ms;	/* conf sqlite_busy_ms */
 	struct timespec	 busy_t0;	/* first try of the current wait */
 	unsigned	 writes;	/* since open, for sweeping */
+	json_tokener	*tok;		/* parses stored items, made on first use */
 	sqlite3_stmt	*tx[TX__MAX];
 	sqlite3_stmt	*st[GH_TABLE__MAX][ST__MAX];
 	/* Queries by table, index, sk operator, descending, resuming. */
@@ -315,7 +316,7 @@ bind_item(sqlite3_stmt *st, json_object *item, int64_t now)
 static enum gh_err
 sq_item(struct gh_store *s, sqlite3_stmt *st, int col, json_object **out)
 {
-	json_tokener	*tok;
+	struct sq	*sq = s->impl;
 	json_object	*item = NULL, *v;
 	const char	*text;
 	int		 len;
@@ -324,17 +325,16 @@ sq_item(struct gh_store *s, sqlite3_stmt *st, int col, json_object **out)
 	len = sqlite3_column_bytes(st, col);
 	if (text == NULL)
 		return gh_store_fail(s, GH_ERR_NOMEM, "sqlite: reading item");
-	if ((tok = json_tokener_new()) == NULL)
+	if (sq->tok == NULL && (sq->tok = json_tokener_new()) == NULL)
 		return GH_ERR_NOMEM;
-	item = json_tokener_parse_ex(tok, text, len);
-	if (item == NULL || json_tokener_get_error(tok) != json_tokener_success ||
+	json_tokener_reset(sq->tok);
+	item = json_tokener_parse_ex(sq->tok, text, len);
+	if (item == NULL || json_tokener_get_error(sq->tok) != json_tokener_success ||
 	    !json_object_is_type(item, json_type_object)) {
-		json_tokener_free(tok);
 		json_object_put(item);
 		return gh_store_fail(s, GH_ERR_STORE,
 		    "sqlite: stored item is not a JSON object");
 	}
-	json_tokener_free(tok);
 	if ((v = json_object_new_int64(sqlite3_column_int64(st, col + 1))) ==
 	    NULL || json_object_object_add(item, "version", v) != 0) {
 		json_object_put(v);
@@ -506,6 +506,8 @@ sq_close(struct gh_store *s)
 			sqlite3_finalize(*p);
 		sqlite3_close(sq->db);
 	}
+	if (sq->tok != NULL)	/* json-c's free takes no NULL */
+		json_tokener_free(sq->tok);
 	free(sq);
 	s->impl = NULL;
 }
@@ -666,6 +668,49 @@ sq_get_item(struct gh_store *s, enum gh_table t, const char *pk,
 		return GH_ERR_STORE;
 	s->ops++;
 	return sq_lookup(s, t, pk, sk, gh_store_now(), out, NULL);
+}
+
+/* The live item's stored text, copied, and its version. */
+static enum gh_err
+sq_get_text(struct gh_store *s, enum gh_table t, const char *pk,
+    const char *sk, char **text, size_t *len, int64_t *version)
+{
+	sqlite3_stmt	*st;
+	const char	*js;
+	enum gh_err	 err;
+	int		 rc, n;
+
+	if (sq_get(s) == NULL)
+		return GH_ERR_STORE;
+	s->ops++;
+	if ((err = sq_stmt(s, t, ST_GET, &st)) != GH_OK)
+		return err;
+	if ((rc = sqlite3_bind_text(st, 1, pk, -1, SQLITE_STATIC)) ||
+	    (rc = sqlite3_bind_text(st, 2, sk, -1, SQLITE_STATIC)) ||
+	    (rc = sqlite3_bind_int64(st, 3, gh_store_now()))) {
+		err = sq_fail(s, rc, "get");
+		goto out;
+	}
+	if ((rc = sqlite3_step(st)) == SQLITE_DONE) {
+		err = GH_ERR_NOTFOUND;
+		goto out;
+	}
+	if (rc != SQLITE_ROW) {
+		err = sq_fail(s, rc, "get");
+		goto out;
+	}
+	js = (const char *)sqlite3_column_text(st, 0);
+	n = sqlite3_column_bytes(st, 0);
+	if (js == NULL || (*text = strndup(js, (size_t)n)) == NULL) {
+		err = GH_ERR_NOMEM;
+		goto out;
+	}
+	*len = (size_t)n;
+	*version = sqlite3_column_int64(st, 1);
+	err = GH_OK;
+out:
+	sq_done(st);
+	return err;
 }
 
 /*
@@ -1078,7 +1123,16 @@ sq_query(struct gh_store *s, const struct gh_query *q,
 			*more = 1;
 			break;
 		}
-		if ((err = sq_item(s, st, 0, &item)) != GH_OK)
+		if (q->text) {
+			/* The stored text as it is: no parse, no version. */
+			const char *text = (const char *)sqlite3_column_text(st, 0);
+
+			if (text == NULL || (item = json_object_new_string_len(text,
+			    sqlite3_column_bytes(st, 0))) == NULL) {
+				err = GH_ERR_NOMEM;
+				goto out;
+			}
+		} else if ((err = sq_item(s, st, 0, &item)) != GH_OK)
 			goto out;
 		if (json_object_array_add(arr, item) != 0) {
 			json_object_put(item);
@@ -1158,4 +1212,6 @@ const struct gh_store_backend gh_store_sqlite = {
 	.del = sq_del,
 	.query = sq_query,
 	.batch_get = sq_batch_get,
+	.get_text = sq_get_text,
+	.text_items = 1,
 };

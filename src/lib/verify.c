@@ -11,6 +11,13 @@
  * among at most GH_VERIFY_MAX_KEYS keys, and one EVP_DigestVerify.  The
  * signature is checked before the payload is parsed, so a forged token costs
  * no more than one RSA verify and never reaches the claim code.
+ *
+ * A token seen again (a client sends the same id token on every request)
+ * skips all of that: the last TCACHE_N tokens that passed every check are
+ * kept with their claims, found by their exact bytes (compared in full), for
+ * the same token_use only, while the key set is the one they were verified
+ * under, and only while exp, iat and nbf still hold at the new now.  Failures
+ * are never cached.
  */
 #include <sys/stat.h>
 
@@ -25,6 +32,7 @@
 #include <curl/curl.h>
 #include <json-c/json.h>
 #include <openssl/core_names.h>
+#include <openssl/crypto.h>
 #include <openssl/err.h>
 #include <openssl/evp.h>
 #include <openssl/param_build.h>
@@ -44,6 +52,8 @@
 #define FIRST_FETCH_MS		5000		/* retry while we have no key */
 #define HCACHE_N		4		/* header segments remembered */
 #define HCACHE_SEG		256		/* longest one remembered */
+#define TCACHE_N		8		/* verified tokens remembered */
+#define TCACHE_TOK		2048		/* longest token remembered */
 
 struct vkey {
 	char		 kid[MAX_KID + 1];
@@ -63,6 +73,24 @@ struct hcache {
 	size_t		 key;		/* index into keys[] */
 };
 
+/*
+ * A token (its exact bytes) that passed every check, with its verified
+ * claims and the time-dependent claims to check again on each use.  Only
+ * successes are kept, only for the key set they were verified under
+ * (nloads), and an entry is only used for the same token_use; its claims
+ * are shared read-only with the callers it was handed to.
+ */
+struct tcache {
+	char		 tok[TCACHE_TOK];
+	size_t		 len;		/* 0: empty slot */
+	uint64_t	 hash;		/* of tok, to skip most comparisons */
+	enum gh_token_use use;
+	unsigned long	 nloads;	/* key set generation it was verified with */
+	int64_t		 exp, iat, nbf;
+	int		 has_nbf;
+	json_object	*claims;	/* one reference held by the cache */
+};
+
 struct gh_verifier {
 	char		*issuer;
 	char		*client_id;
@@ -78,6 +106,9 @@ struct gh_verifier {
 	size_t		 nkeys;
 	struct hcache	 hc[HCACHE_N];
 	size_t		 hc_next;	/* slot to fill next */
+	struct tcache	 tc[TCACHE_N];
+	size_t		 tc_next;	/* slot to fill next */
+	unsigned long	 nhits;		/* answers from tc */
 	unsigned long	 nloads;
 	int64_t		 last_attempt;	/* monotonic ms; -1: never */
 	struct stat	 stamp;		/* key file when last loaded */
@@ -137,6 +168,20 @@ keys_clear(struct vkey *keys, size_t n)
 	}
 }
 
+/* Forgets every verified token (the key set changed, or freeing). */
+static void
+tcache_clear(struct gh_verifier *v)
+{
+	size_t	 i;
+
+	for (i = 0; i < TCACHE_N; i++) {
+		json_object_put(v->tc[i].claims);
+		v->tc[i].claims = NULL;
+		v->tc[i].len = 0;
+	}
+	v->tc_next = 0;
+}
+
 /* Replaces the trusted key set with keys[0..n) (taking ownership). */
 static void
 keys_install(struct gh_verifier *v, struct vkey *keys, size_t n)
@@ -147,6 +192,7 @@ keys_install(struct gh_verifier *v, struct vkey *keys, size_t n)
 	v->nloads++;
 	memset(v->hc, 0, sizeof(v->hc));
 	v->hc_next = 0;
+	tcache_clear(v);
 }
 
 void
@@ -155,6 +201,7 @@ gh_verifier_free(struct gh_verifier *v)
 	if (v == NULL)
 		return;
 	keys_clear(v->keys, v->nkeys);
+	tcache_clear(v);
 	json_tokener_free(v->tok);
 	EVP_MD_CTX_free(v->mdctx);
 	EVP_MD_free(v->md);
@@ -233,6 +280,12 @@ unsigned long
 gh_verifier_nloads(const struct gh_verifier *v)
 {
 	return v->nloads;
+}
+
+unsigned long
+gh_verifier_nhits(const struct gh_verifier *v)
+{
+	return v->nhits;
 }
 
 /* ---- key sources -------------------------------------------------- */
@@ -709,6 +762,78 @@ check_claims(struct gh_verifier *v, json_object *c, enum gh_token_use use,
 	return GH_OK;
 }
 
+/*
+ * FNV-1a of the last 64 bytes (the signature's, which differ between any two
+ * tokens): only narrows the cache search; the token is compared in full.
+ */
+static uint64_t
+tok_hash(const char *s, size_t len)
+{
+	uint64_t	 h = 0xcbf29ce484222325ULL;
+	size_t		 i;
+
+	for (i = len > 64 ? len - 64 : 0; i < len; i++)
+		h = (h ^ (unsigned char)s[i]) * 0x100000001b3ULL;
+	return h;
+}
+
+/*
+ * The cached claims of exactly this token (every byte compared, in constant
+ * time), verified for this use under the current key set and still valid at
+ * now, or NULL.  An entry no longer valid at now is dropped, so the caller
+ * verifies the token in full and gives the usual verdict.
+ */
+static json_object *
+tcache_find(struct gh_verifier *v, const char *token, size_t len,
+    uint64_t hash, enum gh_token_use use, time_t now)
+{
+	struct tcache	*e;
+	int64_t		 t = (int64_t)now;
+	size_t		 i;
+
+	for (i = 0; i < TCACHE_N; i++) {
+		e = &v->tc[i];
+		if (e->len != len || e->hash != hash || e->use != use ||
+		    CRYPTO_memcmp(e->tok, token, len) != 0)
+			continue;
+		if (e->nloads != v->nloads || e->exp <= t ||
+		    e->iat > t + v->leeway ||
+		    (e->has_nbf && e->nbf > t + v->leeway)) {
+			json_object_put(e->claims);
+			e->claims = NULL;
+			e->len = 0;
+			return NULL;
+		}
+		return e->claims;
+	}
+	return NULL;
+}
+
+/* Remembers a token that has just passed every check with claims c. */
+static void
+tcache_add(struct gh_verifier *v, const char *token, size_t len,
+    uint64_t hash, enum gh_token_use use, json_object *c)
+{
+	struct tcache	*e;
+
+	if (len == 0 || len > TCACHE_TOK)
+		return;
+	e = &v->tc[v->tc_next];
+	v->tc_next = (v->tc_next + 1) % TCACHE_N;
+	json_object_put(e->claims);
+	memset(e, 0, sizeof(*e));
+	if (claim_int(c, "exp", &e->exp) != 1 ||
+	    claim_int(c, "iat", &e->iat) != 1 ||
+	    (e->has_nbf = claim_int(c, "nbf", &e->nbf)) < 0)
+		return;		/* cannot happen after check_claims */
+	memcpy(e->tok, token, len);
+	e->len = len;
+	e->hash = hash;
+	e->use = use;
+	e->nloads = v->nloads;
+	e->claims = json_object_get(c);
+}
+
 enum gh_err
 gh_verify(struct gh_verifier *v, const char *token, enum gh_token_use use,
     time_t now, json_object **claims)
@@ -719,6 +844,7 @@ gh_verify(struct gh_verifier *v, const char *token, enum gh_token_use use,
 	unsigned char	 md[EVP_MAX_MD_SIZE];
 	unsigned int	 mdlen = 0;
 	json_object	*c = NULL;
+	uint64_t	 hash = 0;
 	size_t		 len, hlen, plen, slen;
 	long		 ki;
 	enum gh_err	 err, rerr;
@@ -733,6 +859,17 @@ gh_verify(struct gh_verifier *v, const char *token, enum gh_token_use use,
 	    GH_VERIFY_MAX_TOKEN)
 		return fail(v, GH_ERR_TOKEN, "token too long");
 	end = token + len;
+
+	/* A token that passed every check before, byte for byte. */
+	if (len <= TCACHE_TOK) {
+		hash = tok_hash(token, len);
+		if ((c = tcache_find(v, token, len, hash, use, now)) != NULL) {
+			v->nhits++;
+			if (claims != NULL)
+				*claims = json_object_get(c);
+			return GH_OK;
+		}
+	}
 
 	/* Exactly three non-empty segments. */
 	if ((d1 = memchr(token, '.', len)) == NULL ||
@@ -797,6 +934,7 @@ gh_verify(struct gh_verifier *v, const char *token, enum gh_token_use use,
 		json_object_put(c);
 		return err;
 	}
+	tcache_add(v, token, len, hash, use, c);
 	if (claims != NULL)
 		*claims = c;
 	else
