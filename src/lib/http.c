@@ -681,6 +681,34 @@ make_rid(struct gh_req *r)
 	r->rid[2 * sizeof(b)] = '\0';
 }
 
+/*
+ * 1 if the caller's token was issued before the User item's
+ * "tokens_valid_after" (Unix seconds; the pool sets it at GlobalSignOut and
+ * at every password change or reset): its sign-in has ended.  Tokens carry
+ * whole seconds, so one issued in the very second of the sign-out is let
+ * through: that is the new sign-in right after a password reset, which must
+ * work; a token of the ended sign-in from that same second is the price.
+ * The item is parsed only when its text names the attribute (most never
+ * do).
+ */
+static int
+signed_out(struct gh_req *r)
+{
+	static const char	 key[] = "\"tokens_valid_after\"";
+	json_object		*u, *iat;
+	int64_t			 after;
+
+	if (r->user_text != NULL && r->user == NULL &&
+	    memmem(r->user_text, r->user_len, key, sizeof(key) - 1) == NULL)
+		return 0;
+	if ((u = user_parse(r)) == NULL || !gh_json_int(u, "tokens_valid_after", &after))
+		return 0;
+	if (r->claims == NULL || !json_object_object_get_ex(r->claims, "iat", &iat) ||
+	    !json_object_is_type(iat, json_type_int))
+		return 1;	/* the verifier requires iat: cannot happen */
+	return json_object_get_int64(iat) < after;
+}
+
 /* Loads the caller's stored user item and checks status and role. */
 static int
 authorize(struct gh_req *r)
@@ -728,6 +756,12 @@ authorize(struct gh_req *r)
 	}
 	if (status != NULL && strcmp(status, "active") != 0) {
 		gh_reply_err(r, 403, "account_suspended", "This account is suspended.");
+		return 0;
+	}
+	if (signed_out(r)) {
+		gh_header(r, "WWW-Authenticate", "Bearer error=\"invalid_token\"");
+		gh_reply_err(r, 401, "token_revoked",
+		    "This sign-in has ended (signed out or password changed); sign in again.");
 		return 0;
 	}
 	for (i = 0; role != NULL && i < GH_ROLE__MAX; i++)

@@ -1544,7 +1544,39 @@ gh_pool_initiate_auth(struct gh_pool *p, struct gh_pool_call *c)
 
 /* --- operations on a signed-in user (AccessToken) ----------------------- */
 
-/* Deletes every session of sub: their refresh and access tokens die. */
+/*
+ * Marks the User item: ID tokens issued before this second are refused by
+ * every role-guarded route (src/lib/http.c compares their "iat" with
+ * "tokens_valid_after"), at no extra store read, since those routes read the
+ * User item anyway.  A user without a profile has nothing to mark.
+ */
+static enum gh_err
+profile_tokens_end(struct gh_store *s, const char *sub)
+{
+	struct gh_update u;
+	struct gh_cond	 cond = { GH_COND_EXISTS, 0 };
+	json_object	*set;
+	char		 pk[200];
+	enum gh_err	 err = GH_ERR_NOMEM;
+
+	memset(&u, 0, sizeof(u));
+	snprintf(pk, sizeof(pk), "user-%s", sub);
+	if ((set = json_object_new_object()) == NULL ||
+	    gh_json_add_int(set, "tokens_valid_after", (int64_t)time(NULL)) != GH_OK)
+		goto out;
+	u.set = set;
+	err = gh_store_update(s, GH_TABLE_MAIN, pk, "user", &u, &cond, NULL);
+	if (err == GH_ERR_CONFLICT)
+		err = GH_OK;
+out:
+	json_object_put(set);
+	return err;
+}
+
+/*
+ * Deletes every session of sub: their refresh and access tokens die, and
+ * the ID tokens of before now stop opening the API.
+ */
 static enum gh_err
 sessions_revoke(struct gh_store *s, const char *sub)
 {
@@ -1554,6 +1586,8 @@ sessions_revoke(struct gh_store *s, const char *sub)
 	size_t		 i;
 	enum gh_err	 err;
 
+	if ((err = profile_tokens_end(s, sub)) != GH_OK)
+		return err;
 	snprintf(pk, sizeof(pk), "idp-user-%s", sub);
 	do {
 		memset(&q, 0, sizeof(q));

@@ -144,3 +144,35 @@ def test_confirmed_user_looks_unknown(server):
     assert answers[0] == answers[1], answers
     time.sleep(0.2)
     assert len(server.mails()) == n, "a code mailed to a confirmed account"
+
+
+def test_id_tokens_end_at_sign_out(server):
+    # GlobalSignOut and a password change end the sign-in: not only its
+    # refresh and access tokens (the pool's own checks) but also the ID
+    # tokens of before, at every API route, at once rather than at exp.
+    u = server.new_user()
+    old = u["id_token"]
+    bearer = lambda t: {"Authorization": "Bearer " + t}   # noqa: E731
+    assert server.get("/api/user/profile", headers=bearer(old)).status == 200
+    # Tokens carry whole seconds: one of the very second of the sign-out
+    # passes (see signed_out() in http.c), so the sign-out comes later.
+    time.sleep(1.1)
+    r = server.idp("GlobalSignOut", {"AccessToken": u["access_token"]})
+    assert r.status == 200, r
+    for path in ("/api/user/profile", "/api/orders", "/api/catalog"):
+        r = server.get(path, headers=bearer(old))
+        assert r.status == 401, "%s with a signed-out ID token: %r" % (path, r)
+        assert r.json()["error"] == "token_revoked", r.json()
+    r = server.post("/sso/api/check-app-user", headers=bearer(old),
+                    json={"application_id": "marketplace"})
+    assert r.status == 401, r
+    # A sign-in right after the sign-out (the same second, as after a
+    # password reset) opens the API again.
+    r = server.idp("InitiateAuth", {"ClientId": client(server),
+                                    "AuthFlow": "USER_PASSWORD_AUTH",
+                                    "AuthParameters": {"USERNAME": u["email"],
+                                                       "PASSWORD": u["password"]}})
+    assert r.status == 200, r
+    new = r.json()["AuthenticationResult"]["IdToken"]
+    assert server.get("/api/user/profile", headers=bearer(new)).status == 200
+    assert server.get("/api/user/profile", headers=bearer(old)).status == 401
