@@ -204,8 +204,8 @@ gh_hex_encode(const void *data, size_t len, char *out)
 	*out = '\0';
 }
 
-static int
-hexval(unsigned char c)
+int
+gh_hex_digit(int c)
 {
 	if (c >= '0' && c <= '9')
 		return c - '0';
@@ -225,8 +225,8 @@ gh_hex_decode(const char *s, size_t slen, unsigned char *out, size_t cap)
 	if (slen % 2 != 0 || slen / 2 != cap)
 		return GH_ERR_INVAL;
 	for (i = 0; i < cap; i++) {
-		hi = hexval((unsigned char)s[2 * i]);
-		lo = hexval((unsigned char)s[2 * i + 1]);
+		hi = gh_hex_digit((unsigned char)s[2 * i]);
+		lo = gh_hex_digit((unsigned char)s[2 * i + 1]);
 		if (hi < 0 || lo < 0)
 			return GH_ERR_INVAL;
 		out[i] = (unsigned char)(hi << 4 | lo);

@@ -63,6 +63,8 @@ enum gh_err	 gh_b64url_decode(const char *s, size_t slen,
  * cap = slen / 2 bytes of room, else GH_ERR_INVAL.
  */
 void		 gh_hex_encode(const void *data, size_t len, char *out);
+/* The value of one hex digit (either case), or -1 if c is not one. */
+int		 gh_hex_digit(int c);
 enum gh_err	 gh_hex_decode(const char *s, size_t slen, unsigned char *out,
 		    size_t cap);
 

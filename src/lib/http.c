@@ -22,6 +22,7 @@
 
 #include "gh_auth.h"
 #include "gh_conf.h"
+#include "gh_crypto.h"
 #include "gh_http.h"
 #include "gh_http_impl.h"
 #include "gh_json.h"
@@ -109,18 +110,6 @@ io_env(struct gh_req *r, const char *name)
 	return v;
 }
 
-static int
-hexval(int c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
 /*
  * Percent-decodes s[0..n) (and '+' as space if plus) into a new string.
  * Returns NULL on a bad escape, an encoded NUL or allocation failure.
@@ -140,8 +129,8 @@ pct_decode(const char *s, size_t n, int plus)
 				free(out);
 				return NULL;
 			}
-			if ((hi = hexval((unsigned char)s[i + 1])) < 0 ||
-			    (lo = hexval((unsigned char)s[i + 2])) < 0 ||
+			if ((hi = gh_hex_digit((unsigned char)s[i + 1])) < 0 ||
+			    (lo = gh_hex_digit((unsigned char)s[i + 2])) < 0 ||
 			    (hi == 0 && lo == 0)) {
 				free(out);
 				return NULL;

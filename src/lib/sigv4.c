@@ -41,18 +41,6 @@ uri_encode(FILE *f, const char *s, size_t len, int keep_slash)
 	}
 }
 
-static int
-hexval(int c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
 /* Percent-decodes then AWS-encodes s[0..len) into a new string. */
 static char *
 reencode(const char *s, size_t len)
@@ -64,10 +52,10 @@ reencode(const char *s, size_t len)
 	if ((dec = malloc(len + 1)) == NULL)
 		return NULL;
 	for (i = 0; i < len; i++) {
-		if (s[i] == '%' && i + 2 < len && hexval(s[i + 1]) >= 0 &&
-		    hexval(s[i + 2]) >= 0) {
-			dec[n++] = (char)(hexval(s[i + 1]) << 4 |
-			    hexval(s[i + 2]));
+		if (s[i] == '%' && i + 2 < len && gh_hex_digit(s[i + 1]) >= 0 &&
+		    gh_hex_digit(s[i + 2]) >= 0) {
+			dec[n++] = (char)(gh_hex_digit(s[i + 1]) << 4 |
+			    gh_hex_digit(s[i + 2]));
 			i += 2;
 		} else
 			dec[n++] = s[i];
