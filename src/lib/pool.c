@@ -1117,6 +1117,32 @@ reply_delivery(struct gh_pool_call *c, const char *email)
 	return GH_OK;
 }
 
+/*
+ * The start the operations that mail a code to a username share
+ * (ResendConfirmationCode, ForgotPassword): the client, the username as an
+ * e-mail address, its account.  GH_OK with *acct NULL: no such account, and
+ * the answer an existing one would get is made (no enumeration).
+ */
+static enum gh_err
+mail_target(struct gh_pool *p, struct gh_pool_call *c, char *email,
+    size_t size, json_object **acct)
+{
+	enum gh_err	 err;
+
+	*acct = NULL;
+	if ((err = require(c, "ClientId", "Username", NULL)) != GH_OK)
+		return err;
+	if ((err = client_check(p, c)) != GH_OK)
+		return err;
+	if (!norm_username(in_str(c, "Username"), email, size))
+		return deny(c, GH_PF_INVALID_PARAMETER, "Username should be an email.");
+	if ((err = account_load(c->store, email, acct)) == GH_ERR_NOTFOUND) {
+		*acct = NULL;
+		return reply_delivery(c, email);
+	}
+	return err;
+}
+
 enum gh_err
 gh_pool_resend_code(struct gh_pool *p, struct gh_pool_call *c)
 {
@@ -1125,15 +1151,8 @@ gh_pool_resend_code(struct gh_pool *p, struct gh_pool_call *c)
 	char		 email[320];
 	enum gh_err	 err;
 
-	if ((err = require(c, "ClientId", "Username", NULL)) != GH_OK)
-		return err;
-	if ((err = client_check(p, c)) != GH_OK)
-		return err;
-	if (!norm_username(in_str(c, "Username"), email, sizeof(email)))
-		return deny(c, GH_PF_INVALID_PARAMETER, "Username should be an email.");
-	if ((err = account_load(c->store, email, &acct)) == GH_ERR_NOTFOUND)
-		return reply_delivery(c, email);	/* no enumeration */
-	if (err != GH_OK)
+	if ((err = mail_target(p, c, email, sizeof(email), &acct)) != GH_OK ||
+	    acct == NULL)
 		return err;
 	st = gh_json_str(acct, "status");
 	if (st != NULL && strcmp(st, "CONFIRMED") == 0)
@@ -1913,15 +1932,8 @@ gh_pool_forgot_password(struct gh_pool *p, struct gh_pool_call *c)
 	char		 email[320];
 	enum gh_err	 err;
 
-	if ((err = require(c, "ClientId", "Username", NULL)) != GH_OK)
-		return err;
-	if ((err = client_check(p, c)) != GH_OK)
-		return err;
-	if (!norm_username(in_str(c, "Username"), email, sizeof(email)))
-		return deny(c, GH_PF_INVALID_PARAMETER, "Username should be an email.");
-	if ((err = account_load(c->store, email, &acct)) == GH_ERR_NOTFOUND)
-		return reply_delivery(c, email);	/* no enumeration */
-	if (err != GH_OK)
+	if ((err = mail_target(p, c, email, sizeof(email), &acct)) != GH_OK ||
+	    acct == NULL)
 		return err;
 	st = gh_json_str(acct, "status");
 	/*
