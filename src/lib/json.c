@@ -5,6 +5,9 @@
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
 
 #include "gh_json.h"
 
@@ -297,15 +300,44 @@ static size_t
 plain_run(const char *t, size_t i, size_t n)
 {
 	const uint64_t	 ones = 0x0101010101010101ULL, high = ones * 0x80;
-	uint64_t	 w, q, b;
+	uint64_t	 w, q, b, m;
 
+#if defined(__SSE2__) && defined(__GNUC__)
+	/* Sixteen bytes at a time: x <= 0x1f iff min(x, 0x1f) == x. */
+	const __m128i	 dq = _mm_set1_epi8('"'), bs = _mm_set1_epi8('\\'),
+			 ctl = _mm_set1_epi8(0x1f);
+	__m128i		 x;
+	unsigned	 mm;
+
+	while (n - i >= 16) {
+		x = _mm_loadu_si128((const __m128i *)(const void *)(t + i));
+		mm = (unsigned)_mm_movemask_epi8(_mm_or_si128(_mm_or_si128(
+		    _mm_cmpeq_epi8(x, dq), _mm_cmpeq_epi8(x, bs)),
+		    _mm_cmpeq_epi8(_mm_min_epu8(x, ctl), x)));
+		if (mm != 0)
+			return i + (size_t)__builtin_ctz(mm);
+		i += 16;
+	}
+#endif
 	while (n - i >= 8) {
 		memcpy(&w, t + i, 8);
 		q = w ^ (ones * '"');
 		b = w ^ (ones * '\\');
-		if ((((q - ones) & ~q) | ((b - ones) & ~b) |
-		    ((w - ones * 0x20) & ~w)) & high)
+		m = (((q - ones) & ~q) | ((b - ones) & ~b) |
+		    ((w - ones * 0x20) & ~w)) & high;
+		if (m != 0) {
+#if defined(__GNUC__) && defined(__BYTE_ORDER__) && \
+    __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+			/*
+			 * The lowest flagged byte is exact (a borrow only
+			 * runs upwards, so only bytes above the first hit
+			 * can be flagged falsely): it is the stop byte.
+			 */
+			return i + (size_t)(__builtin_ctzll(m) >> 3);
+#else
 			break;
+#endif
+		}
 		i += 8;
 	}
 	while (i < n && (unsigned char)t[i] >= 0x20 && t[i] != '"' &&
