@@ -534,6 +534,35 @@ test_text_str(void)
 	}
 }
 
+/* gh_json_text_strs: status and role in one pass, as authorize reads them. */
+static void
+test_text_strs(void)
+{
+	static const char *const keys[2] = { "status", "role" };
+	char		 a[16], b[16];
+	char *const	 bufs[2] = { a, b };
+	const char	*t;
+	int		 found[2];
+
+	t = "{\"PK\":\"user-1\",\"role\":\"admin\",\"x\":{\"status\":\"in\"},\"status\":\"active\"}";
+	T(gh_json_text_strs(t, strlen(t), keys, bufs, sizeof(a), found, 2) == 0 &&
+	    found[0] && found[1] && strcmp(a, "active") == 0 && strcmp(b, "admin") == 0,
+	    "text_strs: both keys, top level only");
+	t = "{\"status\":\"active\",\"stat\":\"x\",\"roles\":\"y\"}";
+	T(gh_json_text_strs(t, strlen(t), keys, bufs, sizeof(a), found, 2) == 0 &&
+	    found[0] && !found[1] && strcmp(a, "active") == 0,
+	    "text_strs: one absent (prefixes and longer names do not match)");
+	t = "{\"role\":\"admin\",\"role\":\"customer\"}";
+	T(gh_json_text_strs(t, strlen(t), keys, bufs, sizeof(a), found, 2) == -1,
+	    "text_strs: a key named twice is -1");
+	t = "{\"status\":\"active\",\"role\":1}";
+	T(gh_json_text_strs(t, strlen(t), keys, bufs, sizeof(a), found, 2) == -1,
+	    "text_strs: a key not a string is -1");
+	t = "{\"status\":\"a-status-longer-than-the-buffer\"}";
+	T(gh_json_text_strs(t, strlen(t), keys, bufs, sizeof(a), found, 2) == -1,
+	    "text_strs: too long for the buffer is -1");
+}
+
 /* gh_json_append_str (the log line's strings): JSON that reads back. */
 static void
 test_append_str(void)
@@ -568,6 +597,7 @@ main(void)
 	test_keys_ids_views();
 	test_view_text();
 	test_view_text_offsets();
+	test_text_strs();
 	test_text_str();
 	test_append_str();
 	if (setup() != 0)

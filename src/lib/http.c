@@ -766,10 +766,12 @@ authorize(struct gh_req *r)
 {
 	struct gh_store	*s = gh_req_store(r);
 	const char	*sub = gh_req_sub(r), *role = NULL, *status = NULL;
+	static const char *const names[2] = { "status", "role" };
 	char		 pk[160], sbuf[64], rbuf[64];
+	char *const	 bufs[2] = { sbuf, rbuf };
 	json_object	*v;
 	enum gh_err	 err;
-	int		 i, rs, rr;
+	int		 i, found[2];
 
 	if (s == NULL) {
 		gh_reply_err(r, 503, "store_unavailable",
@@ -789,13 +791,10 @@ authorize(struct gh_req *r)
 	}
 	/* status and role straight from the text when they are plain strings;
 	 * otherwise from the parsed item, as before. */
-	rs = gh_json_text_str(r->user_text, r->user_len, "status", sbuf,
-	    sizeof(sbuf));
-	rr = gh_json_text_str(r->user_text, r->user_len, "role", rbuf,
-	    sizeof(rbuf));
-	if (rs >= 0 && rr >= 0) {
-		status = rs == 1 ? sbuf : NULL;
-		role = rr == 1 ? rbuf : NULL;
+	if (gh_json_text_strs(r->user_text, r->user_len, names, bufs,
+	    sizeof(sbuf), found, 2) == 0) {
+		status = found[0] ? sbuf : NULL;
+		role = found[1] ? rbuf : NULL;
 	} else if (user_parse(r) == NULL) {
 		gh_reply_fail(r, GH_ERR_STORE, "load user");
 		return 0;

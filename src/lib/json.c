@@ -467,22 +467,38 @@ gh_json_text_next(const char *t, size_t n, size_t *pos, const char **key,
 }
 
 int
+gh_json_text_strs(const char *t, size_t n, const char *const *keys,
+    char *const *bufs, size_t size, int *found, size_t nkeys)
+{
+	const char	*k, *v;
+	size_t		 pos = 0, kl, vl, j;
+	int		 rc, esc;
+
+	for (j = 0; j < nkeys; j++)
+		found[j] = 0;
+	while ((rc = gh_json_text_next(t, n, &pos, &k, &kl, &v, &vl)) == 1) {
+		for (j = 0; j < nkeys; j++)
+			if (strncmp(keys[j], k, kl) == 0 && keys[j][kl] == '\0')
+				break;
+		if (j == nkeys)
+			continue;
+		if (found[j] || vl < 2 || v[0] != '"' ||
+		    skip_string(v, 0, vl, &esc) != vl || esc || vl - 2 >= size)
+			return -1;
+		memcpy(bufs[j], v + 1, vl - 2);
+		bufs[j][vl - 2] = '\0';
+		found[j] = 1;
+	}
+	return rc != 0 ? -1 : 0;
+}
+
+int
 gh_json_text_str(const char *t, size_t n, const char *key, char *buf,
     size_t size)
 {
-	const char	*k, *v;
-	size_t		 pos = 0, kl, vl, klen = strlen(key);
-	int		 rc, found = 0, esc;
+	int	 found;
 
-	while ((rc = gh_json_text_next(t, n, &pos, &k, &kl, &v, &vl)) == 1) {
-		if (kl != klen || memcmp(k, key, kl) != 0)
-			continue;
-		if (found || vl < 2 || v[0] != '"' ||
-		    skip_string(v, 0, vl, &esc) != vl || esc || vl - 2 >= size)
-			return -1;
-		memcpy(buf, v + 1, vl - 2);
-		buf[vl - 2] = '\0';
-		found = 1;
-	}
-	return rc != 0 ? -1 : found;
+	if (gh_json_text_strs(t, n, &key, &buf, size, &found, 1) != 0)
+		return -1;
+	return found;
 }
