@@ -453,6 +453,51 @@ test_view_text(void)
 	}
 }
 
+/*
+ * The string scanner stops at the exact byte, wherever it falls in its
+ * 16- and 8-byte steps: an escape (text path, same bytes as the object
+ * path) or a raw control byte (refused) at every offset of a long string.
+ */
+static void
+test_view_text_offsets(void)
+{
+	struct printbuf	*pb;
+	json_object	*o, *v;
+	char		 json[128], str[64];
+	const char	*want;
+	size_t		 len, k;
+	int		 kind, got, bad = 0, n = 0;
+
+	for (len = 1; len <= 40; len++)
+		for (k = 0; k < len; k++)
+			for (kind = 0; kind < 3; kind++) {
+				memset(str, 'a', len);
+				str[len] = '\0';
+				if (kind == 2)
+					str[k] = '\x01';	/* a raw control byte */
+				snprintf(json, sizeof(json), "{\"PK\":\"p\",\"s\":\"%.*s%s%s\",\"t\":1}",
+				    (int)k, str, kind == 0 ? "\\\"" : kind == 1 ? "\\\\" : "",
+				    str + k);
+				pb = printbuf_new();
+				got = gh_market_view_text(pb, json, strlen(json));
+				n++;
+				if (kind == 2) {
+					bad += got != 0;
+				} else {
+					o = json_tokener_parse(json);
+					v = o != NULL ? gh_market_view(o) : NULL;
+					want = v != NULL ? json_object_to_json_string_ext(v,
+					    JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE) : "?";
+					bad += got != 1 || strcmp(pb->buf, want) != 0;
+					json_object_put(v);
+					json_object_put(o);
+				}
+				printbuf_free(pb);
+			}
+	T(bad == 0, "view_text: escapes and control bytes at every offset (%d of %d wrong)",
+	    bad, n);
+}
+
 /* gh_json_text_str: authorize's read of status and role from the text. */
 static void
 test_text_str(void)
@@ -489,6 +534,35 @@ test_text_str(void)
 	}
 }
 
+/* gh_json_text_strs: status and role in one pass, as authorize reads them. */
+static void
+test_text_strs(void)
+{
+	static const char *const keys[2] = { "status", "role" };
+	char		 a[16], b[16];
+	char *const	 bufs[2] = { a, b };
+	const char	*t;
+	int		 found[2];
+
+	t = "{\"PK\":\"user-1\",\"role\":\"admin\",\"x\":{\"status\":\"in\"},\"status\":\"active\"}";
+	T(gh_json_text_strs(t, strlen(t), keys, bufs, sizeof(a), found, 2) == 0 &&
+	    found[0] && found[1] && strcmp(a, "active") == 0 && strcmp(b, "admin") == 0,
+	    "text_strs: both keys, top level only");
+	t = "{\"status\":\"active\",\"stat\":\"x\",\"roles\":\"y\"}";
+	T(gh_json_text_strs(t, strlen(t), keys, bufs, sizeof(a), found, 2) == 0 &&
+	    found[0] && !found[1] && strcmp(a, "active") == 0,
+	    "text_strs: one absent (prefixes and longer names do not match)");
+	t = "{\"role\":\"admin\",\"role\":\"customer\"}";
+	T(gh_json_text_strs(t, strlen(t), keys, bufs, sizeof(a), found, 2) == -1,
+	    "text_strs: a key named twice is -1");
+	t = "{\"status\":\"active\",\"role\":1}";
+	T(gh_json_text_strs(t, strlen(t), keys, bufs, sizeof(a), found, 2) == -1,
+	    "text_strs: a key not a string is -1");
+	t = "{\"status\":\"a-status-longer-than-the-buffer\"}";
+	T(gh_json_text_strs(t, strlen(t), keys, bufs, sizeof(a), found, 2) == -1,
+	    "text_strs: too long for the buffer is -1");
+}
+
 /* gh_json_append_str (the log line's strings): JSON that reads back. */
 static void
 test_append_str(void)
@@ -522,6 +596,8 @@ main(void)
 	test_order_price();
 	test_keys_ids_views();
 	test_view_text();
+	test_view_text_offsets();
+	test_text_strs();
 	test_text_str();
 	test_append_str();
 	if (setup() != 0)

@@ -63,5 +63,10 @@ int		 gh_json_text_next(const char *t, size_t n, size_t *pos,
  * or the text is not one gh_json_text_next reads. */
 int		 gh_json_text_str(const char *t, size_t n, const char *key,
 		    char *buf, size_t size);
+/* The same for nkeys keys in one pass: bufs[i] (size bytes each) and
+ * found[i] (1 found, 0 absent); 0, or -1 as gh_json_text_str for any key. */
+int		 gh_json_text_strs(const char *t, size_t n,
+		    const char *const *keys, char *const *bufs, size_t size,
+		    int *found, size_t nkeys);
 
 #endif /* GH_JSON_H */

@@ -228,12 +228,58 @@ cors_headers(struct gh_req *r)
 	}
 }
 
+/* gh_reply_raw's head: appends n bytes / a decimal number at p. */
+static char *
+head_put(char *p, const char *s, size_t n)
+{
+	memcpy(p, s, n);
+	return p + n;
+}
+
+#define HEAD_LIT(p, lit)	head_put((p), (lit), sizeof(lit) - 1)
+
+static char *
+head_num(char *p, size_t v)
+{
+	char	 d[24];
+	size_t	 n = 0;
+
+	do
+		d[n++] = (char)('0' + v % 10);
+	while ((v /= 10) != 0);
+	while (n > 0)
+		*p++ = d[--n];
+	return p;
+}
+
+/*
+ * Appends h and CRLF to the head being built in buf (p its end), writing
+ * out what is there first when h does not fit; a line longer than buf goes
+ * out by itself.  At least 256 bytes are free in buf on return.
+ */
+static char *
+head_line(struct gh_io *io, char *buf, size_t size, char *p, const char *h)
+{
+	size_t	 hl = strlen(h);
+
+	if ((size_t)(buf + size - p) < hl + 2 + 256) {
+		io->write(io, buf, (size_t)(p - buf));
+		p = buf;
+	}
+	if (hl + 2 + 256 > size) {
+		io->write(io, h, hl);
+		return head_put(p, "\r\n", 2);
+	}
+	p = head_put(p, h, hl);
+	return head_put(p, "\r\n", 2);
+}
+
 void
 gh_reply_raw(struct gh_req *r, int status, const char *ctype,
     const char *body, size_t len)
 {
 	struct gh_io	*io = r->io;
-	char		 line[256];
+	char		 line[1024], *p;
 	size_t		 i;
 
 	if (r->replied) {
@@ -245,22 +291,27 @@ gh_reply_raw(struct gh_req *r, int status, const char *ctype,
 	r->replied = 1;
 	r->status = status;
 	cors_headers(r);
-	snprintf(line, sizeof(line), "Status: %d %s\r\n", status, gh_status_text(status));
-	io->write(io, line, strlen(line));
+	/* The head in one buffer, one write (no printf: this is every reply). */
+	p = line;
+	p = HEAD_LIT(p, "Status: ");
+	p = head_num(p, (size_t)status);
+	*p++ = ' ';
+	p = head_put(p, gh_status_text(status), strlen(gh_status_text(status)));
+	p = HEAD_LIT(p, "\r\n");
 	if (ctype != NULL) {
-		snprintf(line, sizeof(line), "Content-Type: %s\r\n", ctype);
-		io->write(io, line, strlen(line));
+		p = HEAD_LIT(p, "Content-Type: ");
+		p = head_line(io, line, sizeof(line), p, ctype);
 	}
-	snprintf(line, sizeof(line), "Content-Length: %zu\r\n"
-	    "Cache-Control: no-store\r\n"
-	    "X-Content-Type-Options: nosniff\r\n"
-	    "X-Request-Id: %s\r\n", r->method == GH_HEAD ? 0 : len, r->rid);
-	io->write(io, line, strlen(line));
-	for (i = 0; i < r->nhdrs; i++) {
-		io->write(io, r->hdrs[i], strlen(r->hdrs[i]));
-		io->write(io, "\r\n", 2);
-	}
-	io->write(io, "\r\n", 2);
+	p = HEAD_LIT(p, "Content-Length: ");
+	p = head_num(p, r->method == GH_HEAD ? 0 : len);
+	p = HEAD_LIT(p, "\r\nCache-Control: no-store\r\n"
+	    "X-Content-Type-Options: nosniff\r\nX-Request-Id: ");
+	p = head_put(p, r->rid, strlen(r->rid));
+	p = HEAD_LIT(p, "\r\n");
+	for (i = 0; i < r->nhdrs; i++)
+		p = head_line(io, line, sizeof(line), p, r->hdrs[i]);
+	p = HEAD_LIT(p, "\r\n");
+	io->write(io, line, (size_t)(p - line));
 	if (len > 0 && r->method != GH_HEAD)
 		io->write(io, body, len);
 }
@@ -704,10 +755,12 @@ authorize(struct gh_req *r)
 {
 	struct gh_store	*s = gh_req_store(r);
 	const char	*sub = gh_req_sub(r), *role = NULL, *status = NULL;
+	static const char *const names[2] = { "status", "role" };
 	char		 pk[160], sbuf[64], rbuf[64];
+	char *const	 bufs[2] = { sbuf, rbuf };
 	json_object	*v;
 	enum gh_err	 err;
-	int		 i, rs, rr;
+	int		 i, found[2];
 
 	if (s == NULL) {
 		gh_reply_err(r, 503, "store_unavailable",
@@ -727,13 +780,10 @@ authorize(struct gh_req *r)
 	}
 	/* status and role straight from the text when they are plain strings;
 	 * otherwise from the parsed item, as before. */
-	rs = gh_json_text_str(r->user_text, r->user_len, "status", sbuf,
-	    sizeof(sbuf));
-	rr = gh_json_text_str(r->user_text, r->user_len, "role", rbuf,
-	    sizeof(rbuf));
-	if (rs >= 0 && rr >= 0) {
-		status = rs == 1 ? sbuf : NULL;
-		role = rr == 1 ? rbuf : NULL;
+	if (gh_json_text_strs(r->user_text, r->user_len, names, bufs,
+	    sizeof(sbuf), found, 2) == 0) {
+		status = found[0] ? sbuf : NULL;
+		role = found[1] ? rbuf : NULL;
 	} else if (user_parse(r) == NULL) {
 		gh_reply_fail(r, GH_ERR_STORE, "load user");
 		return 0;

@@ -5,6 +5,9 @@
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
 
 #include "gh_json.h"
 
@@ -297,15 +300,44 @@ static size_t
 plain_run(const char *t, size_t i, size_t n)
 {
 	const uint64_t	 ones = 0x0101010101010101ULL, high = ones * 0x80;
-	uint64_t	 w, q, b;
+	uint64_t	 w, q, b, m;
 
+#if defined(__SSE2__) && defined(__GNUC__)
+	/* Sixteen bytes at a time: x <= 0x1f iff min(x, 0x1f) == x. */
+	const __m128i	 dq = _mm_set1_epi8('"'), bs = _mm_set1_epi8('\\'),
+			 ctl = _mm_set1_epi8(0x1f);
+	__m128i		 x;
+	unsigned	 mm;
+
+	while (n - i >= 16) {
+		x = _mm_loadu_si128((const __m128i *)(const void *)(t + i));
+		mm = (unsigned)_mm_movemask_epi8(_mm_or_si128(_mm_or_si128(
+		    _mm_cmpeq_epi8(x, dq), _mm_cmpeq_epi8(x, bs)),
+		    _mm_cmpeq_epi8(_mm_min_epu8(x, ctl), x)));
+		if (mm != 0)
+			return i + (size_t)__builtin_ctz(mm);
+		i += 16;
+	}
+#endif
 	while (n - i >= 8) {
 		memcpy(&w, t + i, 8);
 		q = w ^ (ones * '"');
 		b = w ^ (ones * '\\');
-		if ((((q - ones) & ~q) | ((b - ones) & ~b) |
-		    ((w - ones * 0x20) & ~w)) & high)
+		m = (((q - ones) & ~q) | ((b - ones) & ~b) |
+		    ((w - ones * 0x20) & ~w)) & high;
+		if (m != 0) {
+#if defined(__GNUC__) && defined(__BYTE_ORDER__) && \
+    __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+			/*
+			 * The lowest flagged byte is exact (a borrow only
+			 * runs upwards, so only bytes above the first hit
+			 * can be flagged falsely): it is the stop byte.
+			 */
+			return i + (size_t)(__builtin_ctzll(m) >> 3);
+#else
 			break;
+#endif
+		}
 		i += 8;
 	}
 	while (i < n && (unsigned char)t[i] >= 0x20 && t[i] != '"' &&
@@ -435,22 +467,38 @@ gh_json_text_next(const char *t, size_t n, size_t *pos, const char **key,
 }
 
 int
+gh_json_text_strs(const char *t, size_t n, const char *const *keys,
+    char *const *bufs, size_t size, int *found, size_t nkeys)
+{
+	const char	*k, *v;
+	size_t		 pos = 0, kl, vl, j;
+	int		 rc, esc;
+
+	for (j = 0; j < nkeys; j++)
+		found[j] = 0;
+	while ((rc = gh_json_text_next(t, n, &pos, &k, &kl, &v, &vl)) == 1) {
+		for (j = 0; j < nkeys; j++)
+			if (strncmp(keys[j], k, kl) == 0 && keys[j][kl] == '\0')
+				break;
+		if (j == nkeys)
+			continue;
+		if (found[j] || vl < 2 || v[0] != '"' ||
+		    skip_string(v, 0, vl, &esc) != vl || esc || vl - 2 >= size)
+			return -1;
+		memcpy(bufs[j], v + 1, vl - 2);
+		bufs[j][vl - 2] = '\0';
+		found[j] = 1;
+	}
+	return rc != 0 ? -1 : 0;
+}
+
+int
 gh_json_text_str(const char *t, size_t n, const char *key, char *buf,
     size_t size)
 {
-	const char	*k, *v;
-	size_t		 pos = 0, kl, vl, klen = strlen(key);
-	int		 rc, found = 0, esc;
+	int	 found;
 
-	while ((rc = gh_json_text_next(t, n, &pos, &k, &kl, &v, &vl)) == 1) {
-		if (kl != klen || memcmp(k, key, kl) != 0)
-			continue;
-		if (found || vl < 2 || v[0] != '"' ||
-		    skip_string(v, 0, vl, &esc) != vl || esc || vl - 2 >= size)
-			return -1;
-		memcpy(buf, v + 1, vl - 2);
-		buf[vl - 2] = '\0';
-		found = 1;
-	}
-	return rc != 0 ? -1 : found;
+	if (gh_json_text_strs(t, n, &key, &buf, size, &found, 1) != 0)
+		return -1;
+	return found;
 }

@@ -377,7 +377,7 @@ out:
 int
 gh_market_view_text(struct printbuf *pb, const char *t, size_t n)
 {
-	const char	*k, *v;
+	const char	*k, *v, *run = NULL, *end = NULL;
 	size_t		 pos = 0, kl, vl;
 	int		 mark = pb->bpos, first = 1, rc;
 	char		 key[16];
@@ -394,14 +394,31 @@ gh_market_view_text(struct printbuf *pb, const char *t, size_t n)
 			if (strchr("PSGve", key[0]) != NULL && internal_attr(key))
 				continue;
 		}
-		if (!first)
-			printbuf_memappend(pb, ",", 1);
-		/* "key":value, as it stands in the text. */
-		printbuf_memappend(pb, k - 1, (int)(v + vl - (k - 1)));
-		first = 0;
+		/*
+		 * "key":value, as it stands in the text.  Members kept one
+		 * after the other are one run of the text (their commas
+		 * included): copied in one piece.
+		 */
+		if (run != NULL && k - 1 == end + 1) {
+			end = v + vl;
+			continue;
+		}
+		if (run != NULL) {
+			if (!first)
+				printbuf_memappend(pb, ",", 1);
+			printbuf_memappend(pb, run, (int)(end - run));
+			first = 0;
+		}
+		run = k - 1;
+		end = v + vl;
 	}
 	if (rc != 0)
 		goto slow;
+	if (run != NULL) {
+		if (!first)
+			printbuf_memappend(pb, ",", 1);
+		printbuf_memappend(pb, run, (int)(end - run));
+	}
 	printbuf_memappend(pb, "}", 1);
 	return 1;
 slow:
