@@ -82,7 +82,7 @@ $(CGI)/%: src/routes/%.c $(LIB) $(HDRS) | $(CGI)
 $(BIN)/%: src/tools/%.c $(LIB) $(HDRS) | $(BIN)
 	$(CC) $(CPPFLAGS) $(CFLAGS) $(LDFLAGS) -o $@ $< $(LIB) $(LDLIBS)
 
-$(B)/tests/%: tests/%.c $(LIB) $(HDRS) | $(B)/tests
+$(B)/tests/%: tests/%.c $(LIB) $(HDRS) $(wildcard tests/*.h) | $(B)/tests
 	$(CC) $(CPPFLAGS) -Itests $(CFLAGS) $(LDFLAGS) -o $@ $< $(LIB) $(LDLIBS)
 
 # Fuzz targets, built with a replay driver: make test runs their corpus.

@@ -12,44 +12,8 @@
 #include "gh_conf.h"
 #include "gh_http.h"
 #include "gh_http_impl.h"
+#include "mem-io.h"
 #include "tests.h"
-
-struct mem_io {
-	struct gh_io	 io;
-	const char *const *env;
-	char		 out[8192];
-	size_t		 outlen;
-};
-
-static const char *
-mem_getenv(struct gh_io *io, const char *name)
-{
-	struct mem_io	*m = (struct mem_io *)io;
-	size_t		 n = strlen(name), i;
-
-	for (i = 0; m->env[i] != NULL; i++)
-		if (strncmp(m->env[i], name, n) == 0 && m->env[i][n] == '=')
-			return m->env[i] + n + 1;
-	return NULL;
-}
-
-static long
-mem_read(struct gh_io *io, char *buf, size_t len)
-{
-	return 0;
-}
-
-static void
-mem_write(struct gh_io *io, const char *buf, size_t len)
-{
-	struct mem_io *m = (struct mem_io *)io;
-
-	if (len > sizeof(m->out) - 1 - m->outlen)
-		len = sizeof(m->out) - 1 - m->outlen;
-	memcpy(m->out + m->outlen, buf, len);
-	m->outlen += len;
-	m->out[m->outlen] = '\0';
-}
 
 static int init_calls;
 
@@ -83,11 +47,7 @@ run(const struct gh_app *a, struct gh_proc *p, struct mem_io *m, const char *met
 	snprintf(e2, sizeof(e2), "REQUEST_URI=%s", uri);
 	env[0] = e1;
 	env[1] = e2;
-	memset(m, 0, sizeof(*m));
-	m->io.getenv = mem_getenv;
-	m->io.read = mem_read;
-	m->io.write = mem_write;
-	m->env = env;
+	mem_io_init(m, env, NULL);
 	gh_handle(a, p, &m->io);
 	sscanf(m->out, "Status: %d", &status);
 	return status;
