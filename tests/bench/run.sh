@@ -5,7 +5,9 @@
 #              processes and sockets as the real thing
 #   orders     GET /api/orders for a user with 10 orders (bearer id token)
 #   sessions   POST /sso/api/init-session + POST /sso/api/get-session pairs
-# and prints requests/s, p99 latency and the ratio to the baseline for each.
+# and prints requests/s, p99 latency and the ratio to the baseline for each,
+# then the orders program's instructions per request (callgrind.sh, when
+# valgrind is installed) and the verifier micro-benchmark.
 # A target whose programs are not built is skipped, saying so.
 #
 # Environment: BENCH_SECONDS [10], BENCH_CONNECTIONS [16], BENCH_THREADS [2],
@@ -109,6 +111,14 @@ else
 fi
 cleanup
 
+# Instructions per orders request (callgrind), on the same data, the server
+# stopped: the figure that does not move with the machine's load.
+if [ -f "$WORK/orders.ok" ] && command -v valgrind >/dev/null; then
+	python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["id_token"])' \
+	    "$WORK/tokens.json" >"$WORK/token"
+	cg=$(sh "$GH_BENCH_DIR/callgrind.sh" "$WORK/var" "$WORK/token" "$CGI/orders" | tail -n 1)
+fi
+
 # The table.
 awk -v conns="$CONNS" '
 function val(s, k,   i, a, n) { n = split(s, a, " "); for (i = 1; i <= n; i++) if (index(a[i], k "=") == 1) return substr(a[i], length(k) + 2); return "" }
@@ -129,6 +139,11 @@ $2 == "SKIP" { $1 = $1; name = $1; $1 = ""; $2 = ""; sub(/^ +/, ""); printf "%-5
 END { if (goal != "") print "\n" goal }
 ' "$results" | tee "$ART/report.txt"
 echo "(raw wrk output in tests/artifacts/bench/)"
+case ${cg:-} in
+"instructions/request "*) echo "GET /api/orders in the orders program (callgrind, 201 - 1 requests): ${cg#instructions/request } instructions per request" ;;
+"") ;;
+*) echo "callgrind: $cg" ;;
+esac
 
 # The verifier micro-benchmark (process CPU time, one core).
 VERIFY=$ROOT/build/$BUILD/bench/bench-verify
