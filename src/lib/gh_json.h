@@ -52,12 +52,28 @@ enum gh_err	 gh_json_add_int(json_object *o, const char *key, int64_t v);
  * member's key (without quotes, never with an escape) and raw value text,
  * 0 after the last, -1 if the text is not an object json-c would write the
  * same way after a parse (whitespace, an escape or integer it writes
- * differently, a key with an escape, bad nesting): the caller then parses.
+ * differently, a key with an escape, bad nesting, a nested object with a key
+ * twice): the caller then parses.
  * Value text copied as it is equals json-c's serialisation of the parsed
  * value.
  */
 int		 gh_json_text_next(const char *t, size_t n, size_t *pos,
 		    const char **key, size_t *klen, const char **val, size_t *vlen);
+/* One member of such a text: key (without quotes), value text. */
+struct gh_json_member {
+	const char	*key;
+	size_t		 klen;
+	const char	*val;
+	size_t		 vlen;
+};
+/*
+ * All the members of the object t[0..n) in one pass, into m[0..max): their
+ * count, or -1 as gh_json_text_next would give, and also for a key named
+ * twice (json-c keeps one of them) or more than max members.  m points into
+ * t.  The list replies' text path (gh_market_view_text).
+ */
+int		 gh_json_text_members(const char *t, size_t n,
+		    struct gh_json_member *m, size_t max);
 /* The top-level string member key of t[0..n) into buf: 1 found, 0 absent,
  * -1 if not a plain string (an escape, too long, another type), named twice
  * or the text is not one gh_json_text_next reads. */

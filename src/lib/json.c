@@ -249,61 +249,37 @@ gh_iso_time(time_t t, char *buf, size_t size)
 /* ---- compact JSON text as json-c writes it --------------------------- */
 
 /*
- * 1 if the escape at e[0..n) ('\\' first) is one json-c writes: its short
- * forms (but "\/", which NOSLASHESCAPE never writes) or \u00xx in lower
- * case for another control character.  Any other escape would be written
- * differently after a parse.
+ * One pass over the text, no call per token: strings, numbers and literals
+ * are checked inline as they are skipped.  What is accepted is exactly
+ * what json-c writes back the same way after a parse (view_slow's
+ * json_tokener_new, then PLAIN | NOSLASHESCAPE); anything else is 0/-1 and
+ * the caller parses.  The differences from RFC 8259 that matter:
+ *   strings  json-c writes \" \\ \b \f \n \r \t and, for another control
+ *            byte, \u00xx in lower case; every other escape ("\/", "\u00e9",
+ *            "\u000a", "\u001F") and a raw control byte come back otherwise.
+ *            "\u0000" is refused too (json-c cuts a key at it).
+ *   keys     no escape at all: keys are compared as bytes, below.
+ *   numbers  a double keeps its text (only RFC 8259's grammar is accepted:
+ *            json-c reads "1e" as 1); an integer is written canonically, so
+ *            no "-0", no leading zero, at most 18 digits (fits int64).
+ *   objects  a key twice: json-c keeps one member, so it is refused.
+ *   nesting  at most TEXT_DEPTH containers in a value (json-c: 32 in all).
  */
-static int
-json_c_escape(const char *e, size_t n)
-{
-	static const char hex[] = "0123456789abcdef";
-	int		  c;
+#define TEXT_DEPTH	16
+#define TEXT_KEYS	64	/* keys of the open nested objects */
 
-	if (n < 2)
-		return 0;
-	if (e[1] != '\0' && strchr("\"\\bfnrt", e[1]) != NULL)
-		return 1;
-	if (e[1] != 'u' || n < 6 || e[2] != '0' || e[3] != '0' ||
-	    (e[4] != '0' && e[4] != '1') || e[5] == '\0' ||
-	    strchr(hex, e[5]) == NULL)
-		return 0;
-	c = (e[4] - '0') * 16 + (int)(strchr(hex, e[5]) - hex);
-	return c != '\b' && c != '\f' && c != '\n' && c != '\r' && c != '\t';
-}
-
-/*
- * 1 if the number text s[0..n) comes back the same from json-c: a double
- * (json-c keeps its text) or an integer in its canonical form that fits.
- */
-static int
-json_c_number(const char *s, size_t n)
-{
-	size_t	 i = s[0] == '-';
-
-	if (memchr(s, '.', n) != NULL || memchr(s, 'e', n) != NULL ||
-	    memchr(s, 'E', n) != NULL)
-		return 1;
-	if (i >= n || n - i > 18 || strspn(s + i, "0123456789") < n - i)
-		return 0;
-	if (s[i] == '0')
-		return n - i == 1 && i == 0;	/* "0", not "-0" or "01" */
-	return 1;
-}
+#define IS_DIGIT(c)	((unsigned char)((c) - '0') < 10)
 
 /*
  * The end of the run of string bytes from t[i] that need no look: not '"',
- * not '\\', not a control byte.  Eight bytes at a time (the "has a byte
- * less than" word tests), then byte by byte.
+ * not '\\', not a control byte.  Sixteen bytes at a time with SSE2, else
+ * eight (the "has a byte less than" word tests), then byte by byte.
  */
-static size_t
+static inline __attribute__((always_inline)) size_t
 plain_run(const char *t, size_t i, size_t n)
 {
-	const uint64_t	 ones = 0x0101010101010101ULL, high = ones * 0x80;
-	uint64_t	 w, q, b, m;
-
 #if defined(__SSE2__) && defined(__GNUC__)
-	/* Sixteen bytes at a time: x <= 0x1f iff min(x, 0x1f) == x. */
+	/* x <= 0x1f iff min(x, 0x1f) == x. */
 	const __m128i	 dq = _mm_set1_epi8('"'), bs = _mm_set1_epi8('\\'),
 			 ctl = _mm_set1_epi8(0x1f);
 	__m128i		 x;
@@ -318,7 +294,10 @@ plain_run(const char *t, size_t i, size_t n)
 			return i + (size_t)__builtin_ctz(mm);
 		i += 16;
 	}
-#endif
+#else
+	const uint64_t	 ones = 0x0101010101010101ULL, high = ones * 0x80;
+	uint64_t	 w, q, b, m;
+
 	while (n - i >= 8) {
 		memcpy(&w, t + i, 8);
 		q = w ^ (ones * '"');
@@ -340,71 +319,174 @@ plain_run(const char *t, size_t i, size_t n)
 		}
 		i += 8;
 	}
+#endif
 	while (i < n && (unsigned char)t[i] >= 0x20 && t[i] != '"' &&
 	    t[i] != '\\')
 		i++;
 	return i;
 }
 
-/* The end of the string at t[i] ('"'), or 0; *esc set if it has escapes. */
-static size_t
-skip_string(const char *t, size_t i, size_t n, int *esc)
+/*
+ * The end of the string whose '"' is t[i], or 0 if json-c would write it
+ * otherwise (see above); a key (key != 0) has no escape.
+ */
+static inline __attribute__((always_inline)) size_t
+text_str(const char *t, size_t i, size_t n, int key)
 {
-	*esc = 0;
-	if (i >= n || t[i] != '"')
-		return 0;
-	for (i = plain_run(t, i + 1, n); i < n && t[i] != '"';
-	    i = plain_run(t, i, n)) {
-		if (t[i] != '\\' || !json_c_escape(t + i, n - i))
-			return 0;	/* a control byte, an odd escape */
-		*esc = 1;
-		i += t[i + 1] == 'u' ? 6 : 2;
+	unsigned char	 c;
+	int		 d;
+
+	for (i = plain_run(t, i + 1, n); i < n; i = plain_run(t, i, n)) {
+		if (t[i] == '"')
+			return i + 1;
+		if (t[i] != '\\' || key || n - i < 2)
+			return 0;	/* a control byte, an escape in a key */
+		switch (t[i + 1]) {
+		case '"': case '\\': case 'b': case 'f': case 'n': case 'r':
+		case 't':
+			i += 2;
+			continue;
+		case 'u':
+			break;
+		default:
+			return 0;	/* "\/" among them */
+		}
+		/* \u00xx, lower case, for a control byte without a short form */
+		if (n - i < 6 || t[i + 2] != '0' || t[i + 3] != '0' ||
+		    (t[i + 4] != '0' && t[i + 4] != '1'))
+			return 0;
+		c = (unsigned char)t[i + 5];
+		d = IS_DIGIT(c) ? c - '0' : c >= 'a' && c <= 'f' ? c - 'a' + 10 : -1;
+		if (d < 0)
+			return 0;
+		d += (t[i + 4] - '0') * 16;
+		if (d == 0 || d == '\b' || d == '\f' || d == '\n' || d == '\r' ||
+		    d == '\t')
+			return 0;
+		i += 6;
 	}
-	return i < n ? i + 1 : 0;
+	return 0;
 }
 
-/* The end of the value at t[i..n), or 0 if it is not one json-c writes. */
-static size_t
-skip_value(const char *t, size_t i, size_t n)
+/* The end of the number at t[i] ('-' or a digit), or 0 (see above). */
+static inline __attribute__((always_inline)) size_t
+text_num(const char *t, size_t i, size_t n)
 {
-	char	 stack[32];	/* the closer of each open container */
-	size_t	 depth = 0, b;
-	int	 esc;
-	char	 c;
+	size_t	 d;
+	int	 dbl = 0;
+
+	d = i + (t[i] == '-');
+	i = d;
+	if (i < n && t[i] == '0')
+		i++;
+	else if (i < n && IS_DIGIT(t[i]))
+		while (++i < n && IS_DIGIT(t[i]))
+			;
+	else
+		return 0;
+	if (i < n && t[i] == '.') {
+		if (++i >= n || !IS_DIGIT(t[i]))
+			return 0;
+		while (++i < n && IS_DIGIT(t[i]))
+			;
+		dbl = 1;
+	}
+	if (i < n && (t[i] == 'e' || t[i] == 'E')) {
+		if (++i < n && (t[i] == '+' || t[i] == '-'))
+			i++;
+		if (i >= n || !IS_DIGIT(t[i]))
+			return 0;
+		while (++i < n && IS_DIGIT(t[i]))
+			;
+		dbl = 1;
+	}
+	if (!dbl && (i - d > 18 || (t[d] == '0' && t[d - 1] == '-')))
+		return 0;	/* written otherwise, or may not fit */
+	return i;
+}
+
+/*
+ * The duplicate check of one object's keys, list[from..*nl) the keys so far:
+ * 0 if k[0..len) is one of them (or the list is full), else it is added.
+ * Objects here have a few keys, mostly of different lengths: a linear look
+ * at the lengths is cheaper than hashing.
+ */
+static inline __attribute__((always_inline)) int
+text_key_new(const char *k, size_t len, struct gh_json_member *list,
+    size_t from, size_t *nl, size_t max)
+{
+	size_t	 j;
+
+	for (j = from; j < *nl; j++)
+		if (list[j].klen == len && list[j].key[0] == k[0] &&
+		    memcmp(list[j].key, k, len) == 0)
+			return 0;
+	if (*nl == max)
+		return 0;
+	list[*nl].key = k;
+	list[*nl].klen = len;
+	(*nl)++;
+	return 1;
+}
+
+/* The end of the value at t[i..n), or 0 if json-c would write it otherwise. */
+static size_t
+text_nested(const char *t, size_t i, size_t n)
+{
+	struct {
+		size_t		 k0;	/* its first key in keys */
+		char		 close;
+	}			 st[TEXT_DEPTH];
+	struct gh_json_member	 keys[TEXT_KEYS];
+	size_t			 depth = 0, nk = 0, ke;
 
 	for (;;) {
 		/* A value starts at t[i]. */
 		if (i >= n)
 			return 0;
-		c = t[i];
-		if (c == '"') {
-			if ((i = skip_string(t, i, n, &esc)) == 0)
+		switch (t[i]) {
+		case '"':
+			if ((i = text_str(t, i, n, 0)) == 0)
 				return 0;
-		} else if (c == '{' || c == '[') {
-			if (depth == sizeof(stack))
+			break;
+		case '-': case '0': case '1': case '2': case '3': case '4':
+		case '5': case '6': case '7': case '8': case '9':
+			if ((i = text_num(t, i, n)) == 0)
 				return 0;
-			stack[depth++] = c == '{' ? '}' : ']';
-			if (++i < n && t[i] == stack[depth - 1]) {
+			break;
+		case 't':
+			if (n - i < 4 || memcmp(t + i, "true", 4) != 0)
+				return 0;
+			i += 4;
+			break;
+		case 'f':
+			if (n - i < 5 || memcmp(t + i, "false", 5) != 0)
+				return 0;
+			i += 5;
+			break;
+		case 'n':
+			if (n - i < 4 || memcmp(t + i, "null", 4) != 0)
+				return 0;
+			i += 4;
+			break;
+		case '[':
+		case '{':
+			if (depth == TEXT_DEPTH)
+				return 0;
+			st[depth].close = t[i] == '[' ? ']' : '}';
+			st[depth].k0 = nk;
+			depth++;
+			if (++i < n && t[i] == st[depth - 1].close) {
 				depth--;
 				i++;
-			} else if (c == '[')
+				break;
+			}
+			if (st[depth - 1].close == ']')
 				continue;
-			else
-				goto key;
-		} else if (c == '-' || (c >= '0' && c <= '9')) {
-			for (b = i; i < n && ((t[i] >= '0' && t[i] <= '9') ||
-			    t[i] == '-' || t[i] == '+' || t[i] == '.' ||
-			    t[i] == 'e' || t[i] == 'E'); i++)
-				;
-			if (!json_c_number(t + b, i - b))
-				return 0;
-		} else if (n - i >= 4 && (memcmp(t + i, "true", 4) == 0 ||
-		    memcmp(t + i, "null", 4) == 0))
-			i += 4;
-		else if (n - i >= 5 && memcmp(t + i, "false", 5) == 0)
-			i += 5;
-		else
+			goto key;
+		default:
 			return 0;
+		}
 		/* After a value: its container's separator or closer. */
 		for (;;) {
 			if (depth == 0)
@@ -415,18 +497,79 @@ skip_value(const char *t, size_t i, size_t n)
 				i++;
 				break;
 			}
-			if (t[i] != stack[depth - 1])
+			if (t[i] != st[depth - 1].close)
 				return 0;
 			depth--;
+			nk = st[depth].k0;
 			i++;
 		}
-		if (stack[depth - 1] == ']')
+		if (st[depth - 1].close == ']')
 			continue;
 key:
-		if ((i = skip_string(t, i, n, &esc)) == 0 || i >= n ||
-		    t[i] != ':')
+		if (i >= n || t[i] != '"' || (ke = text_str(t, i, n, 1)) == 0 ||
+		    ke >= n || t[ke] != ':' ||
+		    !text_key_new(t + i + 1, ke - i - 2, keys, st[depth - 1].k0,
+		    &nk, TEXT_KEYS))
 			return 0;
-		i++;
+		i = ke + 1;
+	}
+}
+
+/* text_nested with its common cases inline: a string, a number. */
+static inline __attribute__((always_inline)) size_t
+text_value(const char *t, size_t i, size_t n)
+{
+	if (i >= n)
+		return 0;
+	if (t[i] == '"')
+		return text_str(t, i, n, 0);
+	if (t[i] == '-' || IS_DIGIT(t[i]))
+		return text_num(t, i, n);
+	return text_nested(t, i, n);
+}
+
+/* The member at t[i] (its key's '"'): 1 and its parts, else 0. */
+static inline __attribute__((always_inline)) int
+text_member(const char *t, size_t i, size_t n, struct gh_json_member *m,
+    size_t *end)
+{
+	size_t	 ke, ve;
+
+	if (t[i] != '"' || (ke = text_str(t, i, n, 1)) == 0 || ke >= n ||
+	    t[ke] != ':' || (ve = text_value(t, ke + 1, n)) == 0 || ve >= n)
+		return 0;
+	m->key = t + i + 1;
+	m->klen = ke - i - 2;
+	m->val = t + ke + 1;
+	m->vlen = ve - ke - 1;
+	*end = ve;
+	return 1;
+}
+
+int
+gh_json_text_members(const char *t, size_t n, struct gh_json_member *m,
+    size_t max)
+{
+	size_t		 i = 1, cnt = 0, end;
+	struct gh_json_member one;
+
+	if (n < 2 || t[0] != '{' || t[n - 1] != '}')
+		return -1;
+	if (n == 2)
+		return 0;
+	if (max > INT32_MAX)
+		max = INT32_MAX;
+	for (;;) {
+		/* i < n - 1: after '{' or a ',' that is not the last byte */
+		if (!text_member(t, i, n, &one, &end) ||
+		    !text_key_new(one.key, one.klen, m, 0, &cnt, max))
+			return -1;
+		m[cnt - 1] = one;
+		if (t[end] == '}')
+			return end + 1 == n ? (int)cnt : -1;
+		if (t[end] != ',')
+			return -1;
+		i = end + 1;
 	}
 }
 
@@ -434,8 +577,8 @@ int
 gh_json_text_next(const char *t, size_t n, size_t *pos, const char **key,
     size_t *klen, const char **val, size_t *vlen)
 {
-	size_t	 i = *pos, ke, ve;
-	int	 esc;
+	struct gh_json_member m;
+	size_t	 i = *pos, end;
 
 	if (i == 0) {
 		if (n < 2 || t[0] != '{')
@@ -454,15 +597,14 @@ gh_json_text_next(const char *t, size_t n, size_t *pos, const char **key,
 		return 0;
 	} else
 		return -1;
-	if ((ke = skip_string(t, i, n, &esc)) == 0 || esc || ke >= n ||
-	    t[ke] != ':' || (ve = skip_value(t, ke + 1, n)) == 0 || ve >= n ||
-	    (t[ve] != ',' && t[ve] != '}'))
+	if (i >= n || !text_member(t, i, n, &m, &end) ||
+	    (t[end] != ',' && t[end] != '}'))
 		return -1;
-	*key = t + i + 1;
-	*klen = ke - i - 2;
-	*val = t + ke + 1;
-	*vlen = ve - ke - 1;
-	*pos = ve;
+	*key = m.key;
+	*klen = m.klen;
+	*val = m.val;
+	*vlen = m.vlen;
+	*pos = end;
 	return 1;
 }
 
@@ -472,7 +614,7 @@ gh_json_text_strs(const char *t, size_t n, const char *const *keys,
 {
 	const char	*k, *v;
 	size_t		 pos = 0, kl, vl, j;
-	int		 rc, esc;
+	int		 rc;
 
 	for (j = 0; j < nkeys; j++)
 		found[j] = 0;
@@ -482,8 +624,10 @@ gh_json_text_strs(const char *t, size_t n, const char *const *keys,
 				break;
 		if (j == nkeys)
 			continue;
+		/* v is a whole value as json-c writes it: a string without
+		 * a backslash has no escape. */
 		if (found[j] || vl < 2 || v[0] != '"' ||
-		    skip_string(v, 0, vl, &esc) != vl || esc || vl - 2 >= size)
+		    memchr(v + 1, '\\', vl - 2) != NULL || vl - 2 >= size)
 			return -1;
 		memcpy(bufs[j], v + 1, vl - 2);
 		bufs[j][vl - 2] = '\0';

@@ -97,20 +97,26 @@ gh_market_new_seq_id(char out[GH_MARKET_SEQ_ID_LEN])
 	return GH_OK;
 }
 
-/* Attributes only the store and the key layout use. */
+/*
+ * Attributes only the store and the key layout use: PK, SK, GSI[1-3]PK,
+ * GSI[1-3]SK, version, expires_at.  k[0..len), k need not end there.
+ */
 static int
-internal_attr(const char *k)
+internal_attr(const char *k, size_t len)
 {
-	static const char *const names[] = {
-		"PK", "SK", "GSI1PK", "GSI1SK", "GSI2PK", "GSI2SK", "GSI3PK",
-		"GSI3SK", "version", "expires_at",
-	};
-	size_t i;
-
-	for (i = 0; i < sizeof(names) / sizeof(names[0]); i++)
-		if (strcmp(names[i], k) == 0)
-			return 1;
-	return 0;
+	switch (len) {
+	case 2:
+		return (k[0] == 'P' || k[0] == 'S') && k[1] == 'K';
+	case 6:
+		return memcmp(k, "GSI", 3) == 0 && k[3] >= '1' && k[3] <= '3' &&
+		    (k[4] == 'P' || k[4] == 'S') && k[5] == 'K';
+	case 7:
+		return memcmp(k, "version", 7) == 0;
+	case 10:
+		return memcmp(k, "expires_at", 10) == 0;
+	default:
+		return 0;
+	}
 }
 
 json_object *
@@ -122,7 +128,7 @@ gh_market_view(json_object *item)
 	if ((v = json_object_new_object()) == NULL)
 		return NULL;
 	json_object_object_foreach(item, k, val) {
-		if (internal_attr(k))
+		if (internal_attr(k, strlen(k)))
 			continue;
 		if (json_object_object_add(v, k, json_object_get(val)) != 0) {
 			json_object_put(val);
@@ -377,54 +383,60 @@ out:
 int
 gh_market_view_text(struct printbuf *pb, const char *t, size_t n)
 {
-	const char	*k, *v, *run = NULL, *end = NULL;
-	size_t		 pos = 0, kl, vl;
-	int		 mark = pb->bpos, first = 1, rc;
-	char		 key[16];
+	struct gh_json_member	 m[64];
+	const char		*run[64], *end[64], *from, *to;
+	char			*o;
+	size_t			 nr = 0, j, len;
+	int			 cnt, i;
 
-	printbuf_memappend(pb, "{", 1);
-	while ((rc = gh_json_text_next(t, n, &pos, &k, &kl, &v, &vl)) == 1) {
-		if (kl == 2 && memcmp(k, "SK", 2) == 0 && vl == 6 &&
-		    memcmp(v, "\"user\"", 6) == 0)
-			goto slow;	/* a user's view gains user_id */
-		if (kl < sizeof(key)) {
-			memcpy(key, k, kl);
-			key[kl] = '\0';
-			/* Internal names start with one of these. */
-			if (strchr("PSGve", key[0]) != NULL && internal_attr(key))
-				continue;
-		}
-		/*
-		 * "key":value, as it stands in the text.  Members kept one
-		 * after the other are one run of the text (their commas
-		 * included): copied in one piece.
-		 */
-		if (run != NULL && k - 1 == end + 1) {
-			end = v + vl;
+	if ((cnt = gh_json_text_members(t, n, m, sizeof(m) / sizeof(m[0]))) < 0 ||
+	    n > INT32_MAX / 2)
+		return 0;
+	/*
+	 * The kept members, "key":value as they stand in the text: members
+	 * kept one after the other are one run of the text, their commas
+	 * included.  A run but the first starts at the comma before it; the
+	 * first at the text's '{' when it is the first member; the last ends
+	 * at the text's '}' when it is the last.
+	 */
+	for (i = 0; i < cnt; i++) {
+		if (internal_attr(m[i].key, m[i].klen)) {
+			if (m[i].klen == 2 && m[i].key[0] == 'S' && m[i].vlen == 6 &&
+			    memcmp(m[i].val, "\"user\"", 6) == 0)
+				return 0;	/* a user's view gains user_id */
 			continue;
 		}
-		if (run != NULL) {
-			if (!first)
-				printbuf_memappend(pb, ",", 1);
-			printbuf_memappend(pb, run, (int)(end - run));
-			first = 0;
+		if (nr > 0 && m[i].key - 2 == end[nr - 1]) {
+			end[nr - 1] = m[i].val + m[i].vlen;
+			continue;
 		}
-		run = k - 1;
-		end = v + vl;
+		run[nr] = m[i].key - 2;		/* its '{' or ',' */
+		end[nr++] = m[i].val + m[i].vlen;
 	}
-	if (rc != 0)
-		goto slow;
-	if (run != NULL) {
-		if (!first)
-			printbuf_memappend(pb, ",", 1);
-		printbuf_memappend(pb, run, (int)(end - run));
+	/*
+	 * Written straight into pb's buffer (json-c's struct printbuf is
+	 * public): the view is at most n + 1 bytes; printbuf_memset grows it.
+	 */
+	if ((size_t)(pb->size - pb->bpos) <= n + 2) {
+		len = (size_t)pb->bpos;
+		if (printbuf_memset(pb, -1, 0, (int)n + 2) < 0)
+			return 0;
+		pb->bpos = (int)len;
 	}
-	printbuf_memappend(pb, "}", 1);
+	o = pb->buf + pb->bpos;
+	if (nr == 0 || run[0] != t)
+		*o++ = '{';
+	for (j = 0; j < nr; j++) {
+		from = run[j] + (j == 0 && run[0] != t);	/* not its ',' */
+		to = end[j] + (j == nr - 1 && end[j] == t + n - 1); /* the '}' */
+		memcpy(o, from, (size_t)(to - from));
+		o += to - from;
+	}
+	if (nr == 0 || end[nr - 1] != t + n - 1)
+		*o++ = '}';
+	*o = '\0';
+	pb->bpos = (int)(o - pb->buf);
 	return 1;
-slow:
-	pb->bpos = mark;
-	pb->buf[mark] = '\0';
-	return 0;
 }
 
 /* The object path for one item's text: parse, view, serialise. */
