@@ -406,23 +406,25 @@ text_num(const char *t, size_t i, size_t n)
 }
 
 /*
- * The duplicate check of one object's keys, list[from..*nl) the keys so far:
- * 0 if k[0..len) is one of them (or the list is full), else it is added.
- * Objects here have a few keys, mostly of different lengths: a linear look
- * at the lengths is cheaper than hashing.
+ * The duplicate check of one object's keys, list[from..*nl) the keys so far
+ * and *lens a bit for each of their lengths (mod 64): 0 if k[0..len) is one
+ * of them (or the list is full), else it is added.  Keys here are few and
+ * mostly of different lengths: only a length seen before costs a look.
  */
 static inline __attribute__((always_inline)) int
-text_key_new(const char *k, size_t len, struct gh_json_member *list,
-    size_t from, size_t *nl, size_t max)
+text_key_new(const char *k, size_t len, uint64_t *lens,
+    struct gh_json_member *list, size_t from, size_t *nl, size_t max)
 {
+	uint64_t bit = 1ULL << (len & 63);
 	size_t	 j;
 
-	for (j = from; j < *nl; j++)
-		if (list[j].klen == len && list[j].key[0] == k[0] &&
-		    memcmp(list[j].key, k, len) == 0)
-			return 0;
+	if (*lens & bit)
+		for (j = from; j < *nl; j++)
+			if (list[j].klen == len && memcmp(list[j].key, k, len) == 0)
+				return 0;
 	if (*nl == max)
 		return 0;
+	*lens |= bit;
 	list[*nl].key = k;
 	list[*nl].klen = len;
 	(*nl)++;
@@ -434,6 +436,7 @@ static size_t
 text_nested(const char *t, size_t i, size_t n)
 {
 	struct {
+		uint64_t	 lens;	/* for text_key_new */
 		size_t		 k0;	/* its first key in keys */
 		char		 close;
 	}			 st[TEXT_DEPTH];
@@ -474,6 +477,7 @@ text_nested(const char *t, size_t i, size_t n)
 			if (depth == TEXT_DEPTH)
 				return 0;
 			st[depth].close = t[i] == '[' ? ']' : '}';
+			st[depth].lens = 0;
 			st[depth].k0 = nk;
 			depth++;
 			if (++i < n && t[i] == st[depth - 1].close) {
@@ -508,8 +512,8 @@ text_nested(const char *t, size_t i, size_t n)
 key:
 		if (i >= n || t[i] != '"' || (ke = text_str(t, i, n, 1)) == 0 ||
 		    ke >= n || t[ke] != ':' ||
-		    !text_key_new(t + i + 1, ke - i - 2, keys, st[depth - 1].k0,
-		    &nk, TEXT_KEYS))
+		    !text_key_new(t + i + 1, ke - i - 2, &st[depth - 1].lens, keys,
+		    st[depth - 1].k0, &nk, TEXT_KEYS))
 			return 0;
 		i = ke + 1;
 	}
@@ -550,6 +554,7 @@ int
 gh_json_text_members(const char *t, size_t n, struct gh_json_member *m,
     size_t max)
 {
+	uint64_t	 lens = 0;
 	size_t		 i = 1, cnt = 0, end;
 	struct gh_json_member one;
 
@@ -562,7 +567,7 @@ gh_json_text_members(const char *t, size_t n, struct gh_json_member *m,
 	for (;;) {
 		/* i < n - 1: after '{' or a ',' that is not the last byte */
 		if (!text_member(t, i, n, &one, &end) ||
-		    !text_key_new(one.key, one.klen, m, 0, &cnt, max))
+		    !text_key_new(one.key, one.klen, &lens, m, 0, &cnt, max))
 			return -1;
 		m[cnt - 1] = one;
 		if (t[end] == '}')

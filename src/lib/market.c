@@ -480,6 +480,7 @@ reply_page_text(struct gh_req *r, struct gh_query *q)
 	struct printbuf	*pb = NULL;
 	json_object	*it, *c = NULL;
 	const char	*js;
+	char		*nb;
 	size_t		 i, n, len;
 	enum gh_err	 err;
 
@@ -496,8 +497,20 @@ reply_page_text(struct gh_req *r, struct gh_query *q)
 	}
 	if ((pb = printbuf_new()) == NULL)
 		goto nomem;
-	printbuf_memappend(pb, "{\"items\":[", 10);
+	/*
+	 * The reply is mostly the items' texts: its buffer is sized once
+	 * (json-c's struct printbuf is public, its buffer malloc'd; json-c
+	 * has no call that grows it without writing it all).
+	 */
 	n = json_object_array_length(page.items);
+	for (i = 0, len = 64 + (size_t)pb->size; i < n; i++)
+		len += (size_t)json_object_get_string_len(
+		    json_object_array_get_idx(page.items, i)) + 2;
+	if (len < INT32_MAX / 2 && (nb = realloc(pb->buf, len)) != NULL) {
+		pb->buf = nb;
+		pb->size = (int)len;
+	}
+	printbuf_memappend(pb, "{\"items\":[", 10);
 	for (i = 0; i < n; i++) {
 		it = json_object_array_get_idx(page.items, i);
 		if (i > 0)
