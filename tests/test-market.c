@@ -19,6 +19,7 @@
 #include "gh_store.h"
 
 #include "tests.h"
+#include "view-check.h"
 
 static char		 tmpdir[64];
 static struct gh_conf	*conf;
@@ -422,35 +423,197 @@ test_view_text(void)
 		{ "{\"a\":1}x", 0 },
 		{ "[1,2]", 0 },
 		{ "{\"a\":\"unterminated}", 0 },
+		/* a key twice: json-c keeps one member */
+		{ "{\"a\":1,\"b\":2,\"a\":3}", 0 },
+		{ "{\"PK\":\"a\",\"PK\":\"b\"}", 0 },
+		{ "{\"x\":{\"a\":1,\"b\":2,\"a\":2}}", 0 },
+		{ "{\"x\":[{\"a\":1},{\"a\":2}],\"y\":{\"a\":{\"a\":1}},\"a\":0}", 1 },
+		{ "{\"ab\":1,\"ba\":2,\"x\":{\"cd\":1,\"dc\":2}}", 1 },
+		/* numbers: a double keeps its text, an integer is rewritten */
+		{ "{\"n\":1e}", 0 },
+		{ "{\"n\":1.}", 0 },
+		{ "{\"n\":1.5e}", 0 },
+		{ "{\"n\":.5}", 0 },
+		{ "{\"n\":+1}", 0 },
+		{ "{\"n\":-}", 0 },
+		{ "{\"n\":00}", 0 },
+		{ "{\"n\":-01}", 0 },
+		{ "{\"n\":1.2.3}", 0 },
+		{ "{\"n\":-0.0,\"m\":0e5,\"o\":1E+5,\"p\":2E-0,\"q\":1e400,\"r\":-1e0}", 1 },
+		{ "{\"n\":1.0,\"m\":1e5,\"o\":0.0000000000000000000000000000001}", 1 },
+		{ "{\"n\":-123456789012345678,\"m\":999999999999999999}", 1 },
+		{ "{\"n\":-1234567890123456789}", 0 },
+		{ "{\"n\":12345678901234567890}", 0 },
+		{ "{\"x\":[1,-0]}", 0 },
+		/* escapes */
+		{ "{\"s\":\"x\\u0000y\"}", 0 },
+		{ "{\"s\":\"\\u0008\"}", 0 },
+		{ "{\"s\":\"\\u000A\"}", 0 },
+		{ "{\"s\":\"\\u007f\"}", 0 },
+		{ "{\"s\":\"\\u001\"}", 0 },
+		{ "{\"s\":\"\\x\"}", 0 },
+		{ "{\"s\":\"end\\\"}", 0 },
+		{ "{\"s\":\"\\u000b\\u0010\\u001e\"}", 1 },
+		{ "{\"x\":{\"k\\\"ey\":1}}", 0 },
+		{ "{\"x\":[{\"k\\u0041\":1}]}", 0 },
+		/* short texts (less than one 16-byte step), raw bytes >= 0x7f */
+		{ "{\"a\":\"b\"}", 1 },
+		{ "{\"a\":\"\x7f\xc3\xa9\xff\"}", 1 },
+		{ "{\"a\":\"\x1f\"}", 0 },
+		{ "{\"a\":[]}", 1 },
+		{ "{\"\":1}", 1 },
+		{ "{\"a\":}", 0 },
+		{ "{\"a\"}", 0 },
+		{ "{\"a\":1", 0 },
+		{ "{", 0 },
+		{ "", 0 },
+		{ "{\"a\":1}}", 0 },
+		{ "{\"a\":[1]]}", 0 },
+		{ "{\"a\":{\"b\":1]}", 0 },
+		{ "{\"a\":nul}", 0 },
+		{ "{\"a\":falsy}", 0 },
 	};
-	struct printbuf	*pb;
-	json_object	*o, *v;
-	const char	*want;
 	size_t		 i;
-	int		 got;
+	int		 got, ok;
 
 	for (i = 0; i < sizeof(t) / sizeof(t[0]); i++) {
-		pb = printbuf_new();
-		printbuf_memappend(pb, "[", 1);
-		got = gh_market_view_text(pb, t[i].json, strlen(t[i].json));
-		T(got == t[i].fast, "view_text %zu: %s path", i,
-		    t[i].fast ? "text" : "object");
-		if (!got) {
-			T(pb->bpos == 1 && strcmp(pb->buf, "[") == 0,
-			    "view_text %zu: buffer unchanged on refusal", i);
-		} else {
-			o = json_tokener_parse(t[i].json);
-			v = o != NULL ? gh_market_view(o) : NULL;
-			want = v != NULL ? json_object_to_json_string_ext(v,
-			    JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE) : "?";
-			T(strcmp(pb->buf + 1, want) == 0,
-			    "view_text %zu: same bytes as the object path (%s / %s)",
-			    i, pb->buf + 1, want);
-			json_object_put(v);
-			json_object_put(o);
-		}
-		printbuf_free(pb);
+		ok = view_check(t[i].json, strlen(t[i].json), &got);
+		T(got == t[i].fast, "view_text %zu: %s path (%s)", i,
+		    t[i].fast ? "text" : "object", t[i].json);
+		T(ok, "view_text %zu: %s", i, got ? "same bytes as the object path" :
+		    "buffer unchanged on refusal");
 	}
+}
+
+/* Nesting: json-c refuses 32 containers in all; the text path takes 16 in a value. */
+static void
+test_view_text_depth(void)
+{
+	char	 json[128];
+	size_t	 d, len;
+	int	 got, ok;
+
+	for (d = 1; d <= 40; d++) {
+		len = (size_t)snprintf(json, sizeof(json), "{\"a\":%.*s1%.*s}",
+		    (int)d, "[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[",
+		    (int)d, "]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]");
+		ok = view_check(json, len, &got);
+		T(ok && got == (d <= 16), "view_text: %zu nested arrays, %s path", d,
+		    d <= 16 ? "text" : "object");
+	}
+}
+
+/* Every cut of an item's text is refused (a truncated text is not an object). */
+static void
+test_view_text_cuts(void)
+{
+	static const char item[] = "{\"PK\":\"user-1\",\"SK\":\"order-1\","
+	    "\"order_id\":\"1\",\"status\":\"placed\",\"created_at\":"
+	    "\"2026-12-01T22:08:35.317Z\",\"order_details\":{\"amount\":900,"
+	    "\"currency\":\"USD\",\"items\":[{\"solution_id\":\"demo-uptime\","
+	    "\"name\":\"Uptime \\\"Watch\\\"\",\"quantity\":1,\"price\":-9.5e1}]}}";
+	size_t	 len;
+	int	 got, bad = 0;
+
+	for (len = 0; len < sizeof(item) - 1; len++)
+		bad += !view_check(item, len, &got) || got;
+	T(bad == 0, "view_text: every cut of an item is refused (%d wrong)", bad);
+	T(view_check(item, sizeof(item) - 1, &got) && got, "view_text: the whole item");
+}
+
+/*
+ * Random edits of stored-looking texts (a byte changed, inserted, removed,
+ * a piece copied elsewhere: duplicate keys, odd numbers, escapes, nesting):
+ * whatever the text path takes must be the object path's bytes.  Seeded,
+ * so a failure repeats.
+ */
+static void
+test_view_text_mutations(void)
+{
+	static const char *const seeds[] = {
+		"{\"PK\":\"user-1\",\"SK\":\"order-1\",\"order_id\":\"1\",\"status\":"
+		"\"placed\",\"order_details\":{\"amount\":900,\"currency\":\"USD\","
+		"\"items\":[{\"solution_id\":\"demo-uptime\",\"name\":\"Uptime Watch\","
+		"\"quantity\":1,\"price\":900}]}}",
+		"{\"a\":[1,-2.5e3,true,false,null,\"s\\n\\u0001\"],\"b\":{\"c\":{},\"d\":[]},"
+		"\"GSI1PK\":\"g\",\"version\":1,\"e\":0}",
+		"{\"k\":\"0123456789abcdef0123456789\",\"l\":{\"m\":[[0],[1.0]]},\"expires_at\":5}",
+	};
+	static const char alphabet[] = "{}[]\":,\\-+.0123456789eEtrufalsn u/x\x01\x7fPKS";
+	char		 buf[512];
+	unsigned	 r = 12345;
+	size_t		 it, len, k, a, b, m;
+	int		 got, bad = 0, fast = 0, n = 0;
+
+#define RND() (r = r * 1103515245u + 12345u, (r >> 8) & 0xffffff)
+	for (it = 0; it < 60000; it++) {
+		len = strlen(seeds[it % 3]);
+		memcpy(buf, seeds[it % 3], len);
+		for (k = 1 + RND() % 3; k > 0; k--) {
+			a = RND() % len;
+			switch (RND() % 4) {
+			case 0:
+				buf[a] = alphabet[RND() % (sizeof(alphabet) - 1)];
+				break;
+			case 1:
+				if (len + 1 >= sizeof(buf))
+					break;
+				memmove(buf + a + 1, buf + a, len - a);
+				buf[a] = alphabet[RND() % (sizeof(alphabet) - 1)];
+				len++;
+				break;
+			case 2:
+				memmove(buf + a, buf + a + 1, len - a - 1);
+				len--;
+				break;
+			default:
+				b = RND() % len;
+				m = 1 + RND() % 24;
+				if (b + m > len)
+					m = len - b;
+				if (len + m >= sizeof(buf))
+					break;
+				memmove(buf + a + m, buf + a, len - a);
+				memmove(buf + a, buf + (b >= a ? b + m : b), m);
+				len += m;
+				break;
+			}
+			if (len == 0)
+				break;
+		}
+		n++;
+		if (!view_check(buf, len, &got)) {
+			if (bad++ < 5)
+				T(0, "view_text mutation %zu: %.*s", it, (int)len, buf);
+		}
+		fast += got;
+	}
+#undef RND
+	T(bad == 0, "view_text: %d random edits, %d on the text path, %d wrong",
+	    n, fast, bad);
+	T(fast > 1000, "view_text: the random edits reach the text path (%d)", fast);
+}
+
+/* gh_json_text_members: counts, and what makes it -1. */
+static void
+test_text_members(void)
+{
+	struct gh_json_member	 m[4];
+	const char		*t;
+
+	t = "{\"a\":1,\"bb\":\"x\",\"c\":{\"d\":[]}}";
+	T(gh_json_text_members(t, strlen(t), m, 4) == 3 && m[1].klen == 2 &&
+	    memcmp(m[1].key, "bb", 2) == 0 && m[1].vlen == 3 &&
+	    memcmp(m[2].val, "{\"d\":[]}", m[2].vlen) == 0, "text_members: three");
+	T(gh_json_text_members("{}", 2, m, 4) == 0, "text_members: none");
+	t = "{\"a\":1,\"b\":2,\"c\":3,\"d\":4,\"e\":5}";
+	T(gh_json_text_members(t, strlen(t), m, 4) == -1, "text_members: more than max");
+	t = "{\"a\":1,\"b\":2,\"c\":3,\"d\":4}";
+	T(gh_json_text_members(t, strlen(t), m, 4) == 4, "text_members: max exactly");
+	t = "{\"a\":1,\"b\":2,\"a\":3}";
+	T(gh_json_text_members(t, strlen(t), m, 4) == -1, "text_members: a key twice");
+	t = "{\"a\":1} ";
+	T(gh_json_text_members(t, strlen(t), m, 4) == -1, "text_members: trailing byte");
 }
 
 /*
@@ -597,6 +760,10 @@ main(void)
 	test_keys_ids_views();
 	test_view_text();
 	test_view_text_offsets();
+	test_view_text_depth();
+	test_view_text_cuts();
+	test_view_text_mutations();
+	test_text_members();
 	test_text_strs();
 	test_text_str();
 	test_append_str();

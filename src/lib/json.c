@@ -294,6 +294,14 @@ plain_run(const char *t, size_t i, size_t n)
 			return i + (size_t)__builtin_ctz(mm);
 		i += 16;
 	}
+	if (i < n && n >= 16) {
+		/* The last 16 bytes of the text, t[i] their bit 16 - (n - i). */
+		x = _mm_loadu_si128((const __m128i *)(const void *)(t + n - 16));
+		mm = (unsigned)_mm_movemask_epi8(_mm_or_si128(_mm_or_si128(
+		    _mm_cmpeq_epi8(x, dq), _mm_cmpeq_epi8(x, bs)),
+		    _mm_cmpeq_epi8(_mm_min_epu8(x, ctl), x))) >> (16 - (n - i));
+		return mm != 0 ? i + (size_t)__builtin_ctz(mm) : n;
+	}
 #else
 	const uint64_t	 ones = 0x0101010101010101ULL, high = ones * 0x80;
 	uint64_t	 w, q, b, m;
@@ -556,7 +564,6 @@ gh_json_text_members(const char *t, size_t n, struct gh_json_member *m,
 {
 	uint64_t	 lens = 0;
 	size_t		 i = 1, cnt = 0, end;
-	struct gh_json_member one;
 
 	if (n < 2 || t[0] != '{' || t[n - 1] != '}')
 		return -1;
@@ -566,10 +573,9 @@ gh_json_text_members(const char *t, size_t n, struct gh_json_member *m,
 		max = INT32_MAX;
 	for (;;) {
 		/* i < n - 1: after '{' or a ',' that is not the last byte */
-		if (!text_member(t, i, n, &one, &end) ||
-		    !text_key_new(one.key, one.klen, &lens, m, 0, &cnt, max))
+		if (cnt == max || !text_member(t, i, n, &m[cnt], &end) ||
+		    !text_key_new(m[cnt].key, m[cnt].klen, &lens, m, 0, &cnt, max))
 			return -1;
-		m[cnt - 1] = one;
 		if (t[end] == '}')
 			return end + 1 == n ? (int)cnt : -1;
 		if (t[end] != ',')
