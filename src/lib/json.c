@@ -376,35 +376,38 @@ text_str(const char *t, size_t i, size_t n, int key)
 	return 0;
 }
 
-/* The end of the number at t[i] ('-' or a digit), or 0 (see above). */
+/*
+ * The end of the number at t[i] ('-' or a digit), or 0 (see above).  The
+ * scans here need no bound: t[n - 1] is the object's '}' (see text_value).
+ */
 static inline __attribute__((always_inline)) size_t
-text_num(const char *t, size_t i, size_t n)
+text_num(const char *t, size_t i)
 {
 	size_t	 d;
 	int	 dbl = 0;
 
 	d = i + (t[i] == '-');
 	i = d;
-	if (i < n && t[i] == '0')
+	if (t[i] == '0')
 		i++;
-	else if (i < n && IS_DIGIT(t[i]))
-		while (++i < n && IS_DIGIT(t[i]))
+	else if (IS_DIGIT(t[i]))
+		while (IS_DIGIT(t[++i]))
 			;
 	else
 		return 0;
-	if (i < n && t[i] == '.') {
-		if (++i >= n || !IS_DIGIT(t[i]))
+	if (t[i] == '.') {
+		if (!IS_DIGIT(t[++i]))
 			return 0;
-		while (++i < n && IS_DIGIT(t[i]))
+		while (IS_DIGIT(t[++i]))
 			;
 		dbl = 1;
 	}
-	if (i < n && (t[i] == 'e' || t[i] == 'E')) {
-		if (++i < n && (t[i] == '+' || t[i] == '-'))
+	if (t[i] == 'e' || t[i] == 'E') {
+		if (t[++i] == '+' || t[i] == '-')
 			i++;
-		if (i >= n || !IS_DIGIT(t[i]))
+		if (!IS_DIGIT(t[i]))
 			return 0;
-		while (++i < n && IS_DIGIT(t[i]))
+		while (IS_DIGIT(t[++i]))
 			;
 		dbl = 1;
 	}
@@ -414,32 +417,32 @@ text_num(const char *t, size_t i, size_t n)
 }
 
 /*
- * The duplicate check of one object's keys, list[from..*nl) the keys so far
- * and *lens a bit for each of their lengths (mod 64): 0 if k[0..len) is one
- * of them (or the list is full), else it is added.  Keys here are few and
- * mostly of different lengths: only a length seen before costs a look.
+ * The duplicate check of one object's keys: 1 if k[0..len) is none of
+ * list[from..to), whose lengths (mod 64) have their bits in *lens (the bit
+ * of len is added).  Keys here are few and mostly of different lengths:
+ * only a length seen before costs a look.
  */
 static inline __attribute__((always_inline)) int
 text_key_new(const char *k, size_t len, uint64_t *lens,
-    struct gh_json_member *list, size_t from, size_t *nl, size_t max)
+    const struct gh_json_member *list, size_t from, size_t to)
 {
 	uint64_t bit = 1ULL << (len & 63);
 	size_t	 j;
 
 	if (*lens & bit)
-		for (j = from; j < *nl; j++)
-			if (list[j].klen == len && memcmp(list[j].key, k, len) == 0)
+		for (j = from; j < to; j++)
+			if (list[j].klen == len && list[j].key[0] == k[0] &&
+			    memcmp(list[j].key, k, len) == 0)
 				return 0;
-	if (*nl == max)
-		return 0;
 	*lens |= bit;
-	list[*nl].key = k;
-	list[*nl].klen = len;
-	(*nl)++;
 	return 1;
 }
 
-/* The end of the value at t[i..n), or 0 if json-c would write it otherwise. */
+/*
+ * The end of the value at t[i..n), or 0 if json-c would write it otherwise.
+ * t[n - 1] is '}' (the callers check): a sentinel that ends every scan but
+ * a string's, so only strings and closers look at n.
+ */
 static size_t
 text_nested(const char *t, size_t i, size_t n)
 {
@@ -452,9 +455,7 @@ text_nested(const char *t, size_t i, size_t n)
 	size_t			 depth = 0, nk = 0, ke;
 
 	for (;;) {
-		/* A value starts at t[i]. */
-		if (i >= n)
-			return 0;
+		/* A value starts at t[i], i < n - 1. */
 		switch (t[i]) {
 		case '"':
 			if ((i = text_str(t, i, n, 0)) == 0)
@@ -462,21 +463,22 @@ text_nested(const char *t, size_t i, size_t n)
 			break;
 		case '-': case '0': case '1': case '2': case '3': case '4':
 		case '5': case '6': case '7': case '8': case '9':
-			if ((i = text_num(t, i, n)) == 0)
+			if ((i = text_num(t, i)) == 0)
 				return 0;
 			break;
 		case 't':
-			if (n - i < 4 || memcmp(t + i, "true", 4) != 0)
+			if (t[i + 1] != 'r' || t[i + 2] != 'u' || t[i + 3] != 'e')
 				return 0;
 			i += 4;
 			break;
 		case 'f':
-			if (n - i < 5 || memcmp(t + i, "false", 5) != 0)
+			if (t[i + 1] != 'a' || t[i + 2] != 'l' || t[i + 3] != 's' ||
+			    t[i + 4] != 'e')
 				return 0;
 			i += 5;
 			break;
 		case 'n':
-			if (n - i < 4 || memcmp(t + i, "null", 4) != 0)
+			if (t[i + 1] != 'u' || t[i + 2] != 'l' || t[i + 3] != 'l')
 				return 0;
 			i += 4;
 			break;
@@ -488,7 +490,7 @@ text_nested(const char *t, size_t i, size_t n)
 			st[depth].lens = 0;
 			st[depth].k0 = nk;
 			depth++;
-			if (++i < n && t[i] == st[depth - 1].close) {
+			if (t[++i] == st[depth - 1].close) {
 				depth--;
 				i++;
 				break;
@@ -518,11 +520,13 @@ text_nested(const char *t, size_t i, size_t n)
 		if (st[depth - 1].close == ']')
 			continue;
 key:
-		if (i >= n || t[i] != '"' || (ke = text_str(t, i, n, 1)) == 0 ||
-		    ke >= n || t[ke] != ':' ||
+		if (t[i] != '"' || (ke = text_str(t, i, n, 1)) == 0 ||
+		    t[ke] != ':' || nk == TEXT_KEYS ||
 		    !text_key_new(t + i + 1, ke - i - 2, &st[depth - 1].lens, keys,
-		    st[depth - 1].k0, &nk, TEXT_KEYS))
+		    st[depth - 1].k0, nk))
 			return 0;
+		keys[nk].key = t + i + 1;
+		keys[nk++].klen = ke - i - 2;
 		i = ke + 1;
 	}
 }
@@ -531,24 +535,25 @@ key:
 static inline __attribute__((always_inline)) size_t
 text_value(const char *t, size_t i, size_t n)
 {
-	if (i >= n)
-		return 0;
 	if (t[i] == '"')
 		return text_str(t, i, n, 0);
 	if (t[i] == '-' || IS_DIGIT(t[i]))
-		return text_num(t, i, n);
+		return text_num(t, i);
 	return text_nested(t, i, n);
 }
 
-/* The member at t[i] (its key's '"'): 1 and its parts, else 0. */
+/*
+ * The member at t[i] (its key's '"'), i < n - 1, t[n - 1] == '}': 1 and its
+ * parts, else 0.
+ */
 static inline __attribute__((always_inline)) int
 text_member(const char *t, size_t i, size_t n, struct gh_json_member *m,
     size_t *end)
 {
 	size_t	 ke, ve;
 
-	if (t[i] != '"' || (ke = text_str(t, i, n, 1)) == 0 || ke >= n ||
-	    t[ke] != ':' || (ve = text_value(t, ke + 1, n)) == 0 || ve >= n)
+	if (t[i] != '"' || (ke = text_str(t, i, n, 1)) == 0 || t[ke] != ':' ||
+	    (ve = text_value(t, ke + 1, n)) == 0 || ve >= n)
 		return 0;
 	m->key = t + i + 1;
 	m->klen = ke - i - 2;
@@ -574,8 +579,9 @@ gh_json_text_members(const char *t, size_t n, struct gh_json_member *m,
 	for (;;) {
 		/* i < n - 1: after '{' or a ',' that is not the last byte */
 		if (cnt == max || !text_member(t, i, n, &m[cnt], &end) ||
-		    !text_key_new(m[cnt].key, m[cnt].klen, &lens, m, 0, &cnt, max))
+		    !text_key_new(m[cnt].key, m[cnt].klen, &lens, m, 0, cnt))
 			return -1;
+		cnt++;
 		if (t[end] == '}')
 			return end + 1 == n ? (int)cnt : -1;
 		if (t[end] != ',')
@@ -591,8 +597,10 @@ gh_json_text_next(const char *t, size_t n, size_t *pos, const char **key,
 	struct gh_json_member m;
 	size_t	 i = *pos, end;
 
+	if (n < 2 || t[n - 1] != '}')
+		return -1;	/* also text_member's sentinel */
 	if (i == 0) {
-		if (n < 2 || t[0] != '{')
+		if (t[0] != '{')
 			return -1;
 		if (n == 2 && t[1] == '}') {
 			*pos = n;
