@@ -455,35 +455,14 @@ text_nested(const char *t, size_t i, size_t n)
 	size_t			 depth = 0, nk = 0, ke;
 
 	for (;;) {
-		/* A value starts at t[i], i < n - 1. */
-		switch (t[i]) {
-		case '"':
+		/* A value starts at t[i], i < n - 1: the common ones first. */
+		if (t[i] == '"') {
 			if ((i = text_str(t, i, n, 0)) == 0)
 				return 0;
-			break;
-		case '-': case '0': case '1': case '2': case '3': case '4':
-		case '5': case '6': case '7': case '8': case '9':
+		} else if (t[i] == '-' || IS_DIGIT(t[i])) {
 			if ((i = text_num(t, i)) == 0)
 				return 0;
-			break;
-		case 't':
-			if (t[i + 1] != 'r' || t[i + 2] != 'u' || t[i + 3] != 'e')
-				return 0;
-			i += 4;
-			break;
-		case 'f':
-			if (t[i + 1] != 'a' || t[i + 2] != 'l' || t[i + 3] != 's' ||
-			    t[i + 4] != 'e')
-				return 0;
-			i += 5;
-			break;
-		case 'n':
-			if (t[i + 1] != 'u' || t[i + 2] != 'l' || t[i + 3] != 'l')
-				return 0;
-			i += 4;
-			break;
-		case '[':
-		case '{':
+		} else if (t[i] == '{' || t[i] == '[') {
 			if (depth == TEXT_DEPTH)
 				return 0;
 			st[depth].close = t[i] == '[' ? ']' : '}';
@@ -492,21 +471,31 @@ text_nested(const char *t, size_t i, size_t n)
 			depth++;
 			if (t[++i] == st[depth - 1].close) {
 				depth--;
-				i++;
-				break;
-			}
-			if (st[depth - 1].close == ']')
+				if (++i >= n)	/* that was the text's '}' */
+					return depth == 0 ? i : 0;
+			} else if (st[depth - 1].close == ']')
 				continue;
-			goto key;
-		default:
+			else
+				goto key;
+		} else if (t[i] == 't' && t[i + 1] == 'r' && t[i + 2] == 'u' &&
+		    t[i + 3] == 'e')
+			i += 4;
+		else if (t[i] == 'f' && t[i + 1] == 'a' && t[i + 2] == 'l' &&
+		    t[i + 3] == 's' && t[i + 4] == 'e')
+			i += 5;
+		else if (t[i] == 'n' && t[i + 1] == 'u' && t[i + 2] == 'l' &&
+		    t[i + 3] == 'l')
+			i += 4;
+		else
 			return 0;
-		}
-		/* After a value: its container's separator or closer. */
+		/*
+		 * After a value: its container's separator or closer; t[i]
+		 * is in the text (a value but a container's ends before
+		 * t[n - 1]).
+		 */
 		for (;;) {
 			if (depth == 0)
 				return i;
-			if (i >= n)
-				return 0;
 			if (t[i] == ',') {
 				i++;
 				break;
@@ -515,7 +504,8 @@ text_nested(const char *t, size_t i, size_t n)
 				return 0;
 			depth--;
 			nk = st[depth].k0;
-			i++;
+			if (++i >= n)	/* that was the text's '}' */
+				return depth == 0 ? i : 0;
 		}
 		if (st[depth - 1].close == ']')
 			continue;

@@ -101,7 +101,7 @@ gh_market_new_seq_id(char out[GH_MARKET_SEQ_ID_LEN])
  * Attributes only the store and the key layout use: PK, SK, GSI[1-3]PK,
  * GSI[1-3]SK, version, expires_at.  k[0..len), k need not end there.
  */
-static int
+static inline int
 internal_attr(const char *k, size_t len)
 {
 	switch (len) {
