@@ -4,6 +4,8 @@
  * the shapes of the answers.  End-to-end tests repeat the important ones
  * through lighttpd and Apache.
  */
+#include <sys/wait.h>
+
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -183,6 +185,75 @@ log_line_case(const struct gh_app *a, const char *dir)
 	    strchr(strstr(line, ",\"ms\":"), '.') != NULL &&
 	    strstr(line, "}\n") != NULL, "the log line: %s", line);
 	json_object_put(o);
+}
+
+/* The request id of the reply in m ("" if none). */
+static void
+reply_rid(const struct mem_io *m, char out[40])
+{
+	const char	*h = strstr(m->out, "X-Request-Id: ");
+	size_t		 n;
+
+	out[0] = '\0';
+	if (h == NULL)
+		return;
+	h += strlen("X-Request-Id: ");
+	n = strcspn(h, "\r\n");
+	if (n < 40) {
+		memcpy(out, h, n);
+		out[n] = '\0';
+	}
+}
+
+/* Request ids come from a pool of random bytes: distinct, also after fork. */
+static void
+rid_cases(const struct gh_app *a)
+{
+	static char	 seen[200][40];
+	char		 mine[40], child[40] = "";
+	struct mem_io	 m;
+	size_t		 i, j, dup = 0, odd = 0;
+	int		 fds[2];
+	pid_t		 pid;
+	const char	*e[] = { "REQUEST_METHOD=GET", "REQUEST_URI=/t/echo", NULL };
+
+	for (i = 0; i < 200; i++) {
+		mem_io_init(&m, e, NULL);
+		gh_handle(a, &proc, &m.io);
+		reply_rid(&m, seen[i]);
+		odd += strlen(seen[i]) != 16 ||
+		    strspn(seen[i], "0123456789abcdef") != 16;
+		for (j = 0; j < i; j++)
+			dup += strcmp(seen[i], seen[j]) == 0;
+	}
+	T(odd == 0 && dup == 0, "200 request ids: 16 hex digits, all distinct "
+	    "(%zu odd, %zu repeated)", odd, dup);
+	if (pipe(fds) != 0)
+		return;
+	if ((pid = fork()) == 0) {
+		close(fds[0]);
+		mem_io_init(&m, e, NULL);
+		gh_handle(a, &proc, &m.io);
+		reply_rid(&m, mine);
+		(void)!write(fds[1], mine, strlen(mine));
+		_exit(0);
+	}
+	close(fds[1]);
+	mem_io_init(&m, e, NULL);
+	gh_handle(a, &proc, &m.io);
+	reply_rid(&m, mine);
+	if (pid > 0) {
+		i = 0;
+		while (i < sizeof(child) - 1 &&
+		    read(fds[0], child + i, 1) == 1)
+			i++;
+		child[i] = '\0';
+		waitpid(pid, NULL, 0);
+	}
+	close(fds[0]);
+	T(strlen(child) == 16 && strcmp(child, mine) != 0,
+	    "a forked child's next request id is not its parent's (%s, %s)",
+	    child, mine);
 }
 
 #define POST_JSON(len) "REQUEST_METHOD=POST", "REQUEST_URI=/t/echo", \
@@ -394,6 +465,7 @@ main(void)
 		proc = saved;
 	}
 	iso_time_cases();
+	rid_cases(&app);
 	log_line_case(&app, dir);
 	gh_conf_free(proc.conf);
 	gh_store_free(proc.store);

@@ -10,6 +10,7 @@
  */
 #include <ctype.h>
 #include <errno.h>
+#include <pthread.h>
 #include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -703,6 +704,45 @@ read_body(struct gh_io *io, char *buf, size_t len)
 	return 1;
 }
 
+/*
+ * Random bytes for request ids, drawn 512 at a time: one getrandom(2) per 64
+ * requests instead of one each.  Request ids only tell log lines apart (no
+ * secret rests on them), but a forked child must not repeat its parent's
+ * ids, so a fork empties the pool.
+ */
+static unsigned char	rid_pool[512];
+static size_t		rid_left;
+
+static void
+rid_pool_forget(void)
+{
+	rid_left = 0;
+}
+
+static void
+rid_random(unsigned char b[8])
+{
+	static int	 hooked;
+
+	if (!hooked) {
+		hooked = 1;
+		(void)pthread_atfork(NULL, NULL, rid_pool_forget);
+	}
+	if (rid_left < 8) {
+		if (getrandom(rid_pool, sizeof(rid_pool), 0) !=
+		    (ssize_t)sizeof(rid_pool)) {
+			rid_left = 0;
+			if (getrandom(b, 8, 0) != 8)
+				memset(b, 0, 8);
+			return;
+		}
+		rid_left = sizeof(rid_pool);
+	}
+	rid_left -= 8;
+	memcpy(b, rid_pool + rid_left, 8);
+	memset(rid_pool + rid_left, 0, 8);
+}
+
 static void
 make_rid(struct gh_req *r)
 {
@@ -716,8 +756,7 @@ make_rid(struct gh_req *r)
 		snprintf(r->rid, sizeof(r->rid), "%s", h);
 		return;
 	}
-	if (getrandom(b, sizeof(b), 0) != (ssize_t)sizeof(b))
-		memset(b, 0, sizeof(b));
+	rid_random(b);
 	for (i = 0; i < sizeof(b); i++) {
 		r->rid[2 * i] = "0123456789abcdef"[b[i] >> 4];
 		r->rid[2 * i + 1] = "0123456789abcdef"[b[i] & 15];
