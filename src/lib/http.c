@@ -1199,6 +1199,12 @@ gh_handle(const struct gh_app *app, struct gh_proc *p, struct gh_io *io)
 		    "The store is unavailable; try again shortly.");
 		goto out;
 	}
+	/* A GET reads one consistent state: the caller's user item and the
+	 * handler's reads in one snapshot (with SQLite one read lock, not one
+	 * per statement).  A write would end it first (gh_store.h). */
+	if ((rt->flags & GH_R_STORE) &&
+	    (r->method == GH_GET || r->method == GH_HEAD))
+		gh_store_snapshot_begin(p->store);
 	if (rt->auth != GH_AUTH_NONE && !authenticate(r))
 		goto out;
 	if (rt->roles != 0 && !authorize(r))
@@ -1210,6 +1216,7 @@ gh_handle(const struct gh_app *app, struct gh_proc *p, struct gh_io *io)
 		gh_reply_err(r, 500, "internal", "Internal error.");
 	}
 out:
+	gh_store_snapshot_end(p->store);
 	clock_gettime(CLOCK_MONOTONIC, &t1);
 	if (p->conf == NULL || gh_conf_bool(p->conf, GH_CONF_LOG_REQUESTS))
 		log_line(r, m, (double)(t1.tv_sec - t0.tv_sec) * 1e3 +

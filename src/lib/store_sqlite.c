@@ -31,6 +31,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -121,6 +122,7 @@ static const char *const stsql[ST__MAX] = {
 struct sq {
 	sqlite3		*db;
 	pid_t		 pid;		/* the process that opened db */
+	unsigned	 forks;		/* sq_forks when it was opened */
 	int		 busy_ms;	/* conf sqlite_busy_ms */
 	struct timespec	 busy_t0;	/* first try of the current wait */
 	unsigned	 writes;	/* since open, for sweeping */
@@ -161,13 +163,26 @@ sq_fail(struct gh_store *s, int rc, const char *what)
 	    sqlite3_errstr(rc));
 }
 
+/*
+ * Forks seen by this process: a connection is refused in a process other
+ * than the one that opened it.  Counted by an atfork hook, so that the
+ * check on every call is a compare, not a getpid(2) each.
+ */
+static unsigned		 sq_forks;
+
+static void
+sq_forked(void)
+{
+	sq_forks++;
+}
+
 /* The connection, or NULL (and s->errmsg) if used in a forked child. */
 static struct sq *
 sq_get(struct gh_store *s)
 {
 	struct sq	*sq = s->impl;
 
-	if (sq->pid != getpid()) {
+	if (sq->forks != sq_forks) {
 		gh_store_fail(s, GH_ERR_STORE,
 		    "sqlite: store opened in another process (fork)");
 		return NULL;
@@ -556,7 +571,14 @@ sq_open(struct gh_store *s, const struct gh_conf *conf)
 		busy = INT_MAX;
 	if ((sq = calloc(1, sizeof(*sq))) == NULL)
 		return GH_ERR_NOMEM;
+	static int	 hooked;
+
 	sq->pid = getpid();
+	if (!hooked) {
+		hooked = 1;
+		(void)pthread_atfork(NULL, NULL, sq_forked);
+	}
+	sq->forks = sq_forks;
 	s->impl = sq;
 
 	/* Create it 0600 ourselves: it holds sessions and tokens.  SQLite
@@ -1163,18 +1185,22 @@ static enum gh_err
 sq_batch_get(struct gh_store *s, enum gh_table t, const struct gh_key *keys,
     size_t n, json_object **out)
 {
+	struct sq	*sq;
 	json_object	*arr = NULL, *item;
 	int64_t		 now;
 	enum gh_err	 err;
 	size_t		 i;
+	int		 own;
 
-	if (sq_get(s) == NULL)
+	if ((sq = sq_get(s)) == NULL)
 		return GH_ERR_STORE;
 	s->ops++;
 	if ((arr = json_object_new_array()) == NULL)
 		return GH_ERR_NOMEM;
-	/* One read transaction: one snapshot for the whole batch. */
-	if ((err = sq_tx(s, TX_BEGIN_READ)) != GH_OK)
+	/* One read transaction: one snapshot for the whole batch (inside a
+	 * request's snapshot, that one). */
+	own = sqlite3_get_autocommit(sq->db);
+	if (own && (err = sq_tx(s, TX_BEGIN_READ)) != GH_OK)
 		goto out;
 	now = gh_store_now();
 	for (i = 0; i < n; i++) {
@@ -1190,7 +1216,7 @@ sq_batch_get(struct gh_store *s, enum gh_table t, const struct gh_key *keys,
 			goto out;
 		}
 	}
-	if ((err = sq_tx(s, TX_COMMIT)) != GH_OK)
+	if (own && (err = sq_tx(s, TX_COMMIT)) != GH_OK)
 		goto out;
 	*out = arr;
 	arr = NULL;
@@ -1199,6 +1225,28 @@ out:
 		sq_abort(s);
 	json_object_put(arr);
 	return err;
+}
+
+/*
+ * gh_store_snapshot_begin/_end: a deferred BEGIN takes no lock until the
+ * first read, which then holds one WAL read lock until COMMIT.  A failure
+ * here only costs the snapshot: the reads run each in its own transaction
+ * as without one.  A read that fails inside rolls it back (sq_abort), so at
+ * the end there may be nothing left to commit.
+ */
+static void
+sq_snapshot(struct gh_store *s, int on)
+{
+	struct sq	*sq;
+
+	if ((sq = sq_get(s)) == NULL)
+		return;
+	if (on) {
+		if (sqlite3_get_autocommit(sq->db))
+			(void)sq_tx(s, TX_BEGIN_READ);
+	} else if (!sqlite3_get_autocommit(sq->db) &&
+	    sq_tx(s, TX_COMMIT) != GH_OK)
+		sq_abort(s);
 }
 
 const struct gh_store_backend gh_store_sqlite = {
@@ -1214,4 +1262,5 @@ const struct gh_store_backend gh_store_sqlite = {
 	.batch_get = sq_batch_get,
 	.get_text = sq_get_text,
 	.text_items = 1,
+	.snapshot = sq_snapshot,
 };
