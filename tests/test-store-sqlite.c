@@ -1,9 +1,10 @@
 /*
  * test-store-sqlite.c: what only the SQLite backend promises, beyond the
  * conformance suite (test-store.c): the file's mode, WAL and
- * synchronous=FULL, migrations (fresh, concurrent first opens, a newer
- * database refused), SQLITE_BUSY as GH_ERR_THROTTLED, refusal across fork,
- * a write surviving the writer's crash, sweeping of expired rows.
+ * synchronous=FULL, migrations (fresh, 001 -> 002 with data, concurrent
+ * first opens, a newer database refused), SQLITE_BUSY as GH_ERR_THROTTLED,
+ * refusal across fork, a write surviving the writer's crash, sweeping of
+ * expired rows.
  *
  * It includes store_sqlite.c to reach the connection; store.c (from the
  * library) then uses this copy of gh_store_sqlite.
@@ -115,6 +116,320 @@ test_fresh(void)
 	T(s != NULL && gh_store_get(s, GH_TABLE_MAIN, "a", "b", &o) == GH_OK,
 	    "data kept across reopen");
 	json_object_put(o);
+	gh_store_free(s);
+}
+
+/* The first column of the first row of sql on file, malloc'd (or NULL). */
+static char *
+raw_text(const char *file, const char *sql)
+{
+	sqlite3		*db = NULL;
+	sqlite3_stmt	*st = NULL;
+	const char	*t;
+	char		 p[128], *v = NULL;
+
+	if (sqlite3_open_v2(path_in(p, sizeof(p), file), &db,
+	    SQLITE_OPEN_READWRITE, NULL) == SQLITE_OK &&
+	    sqlite3_prepare_v2(db, sql, -1, &st, NULL) == SQLITE_OK &&
+	    sqlite3_step(st) == SQLITE_ROW &&
+	    (t = (const char *)sqlite3_column_text(st, 0)) != NULL)
+		v = strdup(t);
+	sqlite3_finalize(st);
+	sqlite3_close(db);
+	return v;
+}
+
+/* Writes item into a raw connection as the store does (ST_PUT, bind_item). */
+static int
+raw_put(sqlite3 *db, enum gh_table t, json_object *item)
+{
+	sqlite3_stmt	*st = NULL;
+	char		 sql[SQL_MAX];
+	int		 rc;
+
+	subst_table(sql, sizeof(sql), stsql[ST_PUT], gh_table_names[t]);
+	if ((rc = sqlite3_prepare_v2(db, sql, -1, &st, NULL)) == SQLITE_OK &&
+	    (rc = bind_item(st, item, gh_store_now())) == SQLITE_OK)
+		rc = sqlite3_step(st) == SQLITE_ROW ? SQLITE_OK : SQLITE_ERROR;
+	sqlite3_finalize(st);
+	return rc;
+}
+
+static void
+set_str(json_object *o, const char *name, const char *v)
+{
+	json_object_object_add(o, name, json_object_new_string(v));
+}
+
+/* Every column of every row of table t, in key order, as one text. */
+static char *
+dump_table(const char *file, const char *t)
+{
+	char	 sql[512];
+
+	snprintf(sql, sizeof(sql), "SELECT group_concat(quote(pk) || ',' || "
+	    "quote(sk) || ',' || quote(item) || ',' || version || ',' || "
+	    "quote(expires_at) || ',' || quote(gsi1pk) || ',' || "
+	    "quote(gsi1sk) || ',' || quote(gsi2pk) || ',' || quote(gsi2sk) || "
+	    "',' || quote(gsi3pk) || ',' || quote(gsi3sk), char(10)) FROM "
+	    "(SELECT * FROM %s ORDER BY pk, sk)", t);
+	return raw_text(file, sql);
+}
+
+/* The keys ("pk/sk ...") of a query's page, and its cursor in *cursor. */
+static void
+page_keys(struct gh_store *s, const struct gh_query *q, char *buf,
+    size_t size, char **cursor)
+{
+	struct gh_page	 pg = { 0 };
+	json_object	*pk, *sk;
+	size_t		 i, n = 0;
+
+	buf[0] = '\0';
+	if (gh_store_query(s, q, &pg) != GH_OK) {
+		snprintf(buf, size, "error: %s", gh_store_errmsg(s));
+		return;
+	}
+	for (i = 0; i < json_object_array_length(pg.items); i++) {
+		json_object_object_get_ex(json_object_array_get_idx(pg.items,
+		    i), "PK", &pk);
+		json_object_object_get_ex(json_object_array_get_idx(pg.items,
+		    i), "SK", &sk);
+		n += snprintf(buf + n, n < size ? size - n : 0, "%s%s/%s",
+		    i ? " " : "", json_object_get_string(pk),
+		    json_object_get_string(sk));
+	}
+	if (cursor != NULL) {
+		free(*cursor);
+		*cursor = pg.cursor != NULL ? strdup(pg.cursor) : NULL;
+	}
+	gh_page_free(&pg);
+}
+
+/*
+ * 002_without_rowid.sql on a database of 001 (user_version 1) holding rows
+ * of every kind, written as the store wrote them: a user written twice
+ * (version 2), GSI keys on all three indexes, an item with a GSI PK only
+ * (sparse: in no index), a live session of a few KB, expired rows, ten
+ * orders.  Opening it with this store migrates it; every row, column,
+ * index and query answer is as before, and the result is sound.
+ */
+static void
+test_migrate_v1(void)
+{
+	static const char *const db = "v1.db";
+	struct gh_store	*s = NULL;
+	sqlite3		*raw = NULL;
+	json_object	*o, *got = NULL, *v;
+	struct gh_query	 q;
+	char		 p[128], big[4097], sk[32], keys[1024], want[1024],
+			 all[1024];
+	char		*cursor = NULL, *main0, *orders0, *idx0, *main1 = NULL,
+			*orders1 = NULL, *idx1 = NULL, *t;
+	const char	*idxsql = "SELECT group_concat(name || ':' || "
+			    "tbl_name || ':' || sql, char(10)) FROM (SELECT * "
+			    "FROM sqlite_schema WHERE type = 'index' AND sql IS "
+			    "NOT NULL ORDER BY name)";
+	int64_t		 now = gh_store_now();
+	int		 i, ok = 1;
+	size_t		 n;
+
+	memset(big, 'x', sizeof(big) - 1);
+	big[sizeof(big) - 1] = '\0';
+	if (sqlite3_open(path_in(p, sizeof(p), db), &raw) != SQLITE_OK ||
+	    sqlite3_exec(raw, "PRAGMA journal_mode = WAL", NULL, NULL,
+	    NULL) != SQLITE_OK ||
+	    sqlite3_exec(raw, gh_migrations[0], NULL, NULL, NULL) !=
+	    SQLITE_OK ||
+	    sqlite3_exec(raw, "PRAGMA user_version = 1", NULL, NULL, NULL) !=
+	    SQLITE_OK) {
+		T(0, "a database at user_version 1: %s", sqlite3_errmsg(raw));
+		sqlite3_close(raw);
+		return;
+	}
+	for (i = 0; i < 2; i++) {	/* twice: version 2 */
+		o = mkitem("user-1", "user", 0);
+		set_str(o, "GSI1PK", "email#a@example.com");
+		set_str(o, "GSI1SK", "user");
+		set_str(o, "name", i ? "Ann \"A\" \\ \xc3\xa9" : "Ann");
+		ok &= raw_put(raw, GH_TABLE_MAIN, o) == SQLITE_OK;
+		json_object_put(o);
+	}
+	o = mkitem("user-2", "user", 0);
+	set_str(o, "GSI1PK", "email#b@example.com");
+	set_str(o, "GSI1SK", "user");
+	ok &= raw_put(raw, GH_TABLE_MAIN, o) == SQLITE_OK;
+	json_object_put(o);
+	o = mkitem("user-3", "user", 0);
+	set_str(o, "GSI1PK", "email#c@example.com");	/* no GSI1SK */
+	ok &= raw_put(raw, GH_TABLE_MAIN, o) == SQLITE_OK;
+	json_object_put(o);
+	o = mkitem("user-1", "session-live", now + 120);
+	set_str(o, "GSI2PK", "session#live");
+	set_str(o, "GSI2SK", "session");
+	set_str(o, "tokens", big);
+	ok &= raw_put(raw, GH_TABLE_MAIN, o) == SQLITE_OK;
+	json_object_put(o);
+	o = mkitem("user-1", "session-old", now - 10);
+	set_str(o, "GSI2PK", "session#old");
+	set_str(o, "GSI2SK", "session");
+	set_str(o, "tokens", big);
+	ok &= raw_put(raw, GH_TABLE_MAIN, o) == SQLITE_OK;
+	json_object_put(o);
+	for (i = 0; i < 2; i++) {
+		snprintf(sk, sizeof(sk), "application-%c", 'x' + i);
+		o = mkitem(sk, "application", 0);
+		set_str(o, "GSI3PK", "applications");
+		set_str(o, "GSI3SK", sk);
+		ok &= raw_put(raw, GH_TABLE_MAIN, o) == SQLITE_OK;
+		json_object_put(o);
+	}
+	for (i = 0; i <= 10; i++) {	/* order-010 has expired */
+		snprintf(sk, sizeof(sk), "order-%03d", i);
+		o = mkitem("user-1", sk, i == 10 ? now - 10 : 0);
+		set_str(o, "GSI1PK", "orders");
+		set_str(o, "GSI1SK", sk);
+		json_object_object_add(o, "total", json_object_new_int(100 + i));
+		ok &= raw_put(raw, GH_TABLE_ORDERS, o) == SQLITE_OK;
+		json_object_put(o);
+	}
+	sqlite3_close(raw);
+	T(ok, "rows written into it as the store of 001 wrote them");
+
+	main0 = dump_table(db, "main");
+	orders0 = dump_table(db, "orders");
+	idx0 = raw_text(db, idxsql);
+	T(main0 != NULL && orders0 != NULL && idx0 != NULL &&
+	    raw_int(db, "SELECT count(*) FROM main") == 7 &&
+	    raw_int(db, "SELECT count(*) FROM orders") == 11 &&
+	    raw_int(db, "SELECT count(*) FROM sqlite_schema WHERE sql LIKE "
+	    "'%WITHOUT ROWID%'") == 0, "7 + 11 rows in rowid tables");
+
+	use_db(db);
+	if (gh_store_open(conf, &s) != GH_OK) {
+		T(0, "open (migrate) it: %s", gh_store_errmsg(NULL));
+		goto out;
+	}
+	T(raw_int(db, "PRAGMA user_version") == (int64_t)gh_migrations_count,
+	    "migrated to user_version %zu", gh_migrations_count);
+	T(raw_int(db, "SELECT count(*) FROM sqlite_schema WHERE type = "
+	    "'table' AND name IN ('main', 'orders') AND sql LIKE "
+	    "'%) WITHOUT ROWID'") == 2 &&
+	    raw_int(db, "SELECT count(*) FROM sqlite_schema WHERE type = "
+	    "'table'") == 2, "main and orders are WITHOUT ROWID tables, no "
+	    "other table left");
+	main1 = dump_table(db, "main");
+	orders1 = dump_table(db, "orders");
+	idx1 = raw_text(db, idxsql);
+	T(main1 != NULL && strcmp(main0, main1) == 0,
+	    "main: every row and column as before");
+	T(orders1 != NULL && strcmp(orders0, orders1) == 0,
+	    "orders: every row and column as before");
+	T(idx1 != NULL && strcmp(idx0, idx1) == 0 &&
+	    raw_int(db, "SELECT count(*) FROM sqlite_schema WHERE type = "
+	    "'index' AND sql IS NOT NULL") == 8,
+	    "the same 8 indexes (names, tables, definitions)");
+	t = raw_text(db, "PRAGMA integrity_check");
+	T(t != NULL && strcmp(t, "ok") == 0, "integrity_check: %s",
+	    t ? t : "?");
+	free(t);
+	T(raw_int(db, "SELECT count(*) FROM pragma_foreign_key_check") == 0,
+	    "foreign_key_check: nothing");
+
+	T(gh_store_get(s, GH_TABLE_MAIN, "user-1", "session-live", &got) ==
+	    GH_OK && json_object_object_get_ex(got, "tokens", &v) &&
+	    strcmp(json_object_get_string(v), big) == 0 &&
+	    json_object_object_get_ex(got, "version", &v) &&
+	    json_object_get_int64(v) == 1, "the 4 KB session reads back whole");
+	json_object_put(got);
+	got = NULL;
+	T(gh_store_get(s, GH_TABLE_MAIN, "user-1", "session-old", &got) ==
+	    GH_ERR_NOTFOUND, "the expired session is absent");
+	T(gh_store_get(s, GH_TABLE_MAIN, "user-1", "user", &got) == GH_OK &&
+	    json_object_object_get_ex(got, "version", &v) &&
+	    json_object_get_int64(v) == 2 &&
+	    json_object_object_get_ex(got, "name", &v) &&
+	    strcmp(json_object_get_string(v), "Ann \"A\" \\ \xc3\xa9") == 0,
+	    "the user: version 2, its last write");
+	json_object_put(got);
+	got = NULL;
+
+	memset(&q, 0, sizeof(q));
+	q.table = GH_TABLE_MAIN;
+	q.index = GH_INDEX_GSI1;
+	q.pk = "email#a@example.com";
+	page_keys(s, &q, keys, sizeof(keys), NULL);
+	T(strcmp(keys, "user-1/user") == 0, "GSI1 by e-mail: %s", keys);
+	q.pk = "email#c@example.com";
+	page_keys(s, &q, keys, sizeof(keys), NULL);
+	T(strcmp(keys, "") == 0, "an item without GSI1SK is in no index: "
+	    "'%s'", keys);
+	q.index = GH_INDEX_GSI2;
+	q.pk = "session#live";
+	page_keys(s, &q, keys, sizeof(keys), NULL);
+	T(strcmp(keys, "user-1/session-live") == 0, "GSI2: %s", keys);
+	q.pk = "session#old";
+	page_keys(s, &q, keys, sizeof(keys), NULL);
+	T(strcmp(keys, "") == 0, "GSI2, expired: '%s'", keys);
+	q.index = GH_INDEX_GSI3;
+	q.pk = "applications";
+	q.descending = 1;
+	page_keys(s, &q, keys, sizeof(keys), NULL);
+	T(strcmp(keys, "application-y/application "
+	    "application-x/application") == 0, "GSI3, descending: %s", keys);
+
+	memset(&q, 0, sizeof(q));
+	q.table = GH_TABLE_ORDERS;
+	q.pk = "user-1";
+	q.descending = 1;
+	q.limit = 4;
+	for (i = 9, n = 0; i >= 0; i--)
+		n += snprintf(want + n, sizeof(want) - n, "%suser-1/order-%03d",
+		    i == 9 || i == 5 || i == 1 ? "|" : " ", i);
+	n = 0;
+	i = 0;
+	do {
+		q.cursor = cursor;
+		page_keys(s, &q, keys, sizeof(keys), &cursor);
+		n += snprintf(all + n, n < sizeof(all) ? sizeof(all) - n : 0,
+		    "|%s", keys);
+	} while (cursor != NULL && ++i < 10);
+	T(strcmp(all, want) == 0, "orders, newest first, pages of 4 by "
+	    "cursor: %s", all);
+	memset(&q, 0, sizeof(q));
+	q.table = GH_TABLE_ORDERS;
+	q.index = GH_INDEX_GSI1;
+	q.pk = "orders";
+	q.skop = GH_SK_BEGINS;
+	q.sk1 = "order-00";
+	page_keys(s, &q, keys, sizeof(keys), NULL);
+	T(strncmp(keys, "user-1/order-000 user-1/order-001 ", 34) == 0 &&
+	    strstr(keys, "user-1/order-009") != NULL &&
+	    strstr(keys, "order-010") == NULL, "orders' GSI1, begins_with: %s",
+	    keys);
+
+	/* Writes go on: versions continue, the sweep finds expired rows. */
+	T(gh_store_update(s, GH_TABLE_MAIN, "user-1", "user",
+	    &(struct gh_update){ 0 }, &(struct gh_cond){ GH_COND_VERSION, 2 },
+	    &got) == GH_OK && json_object_object_get_ex(got, "version", &v) &&
+	    json_object_get_int64(v) == 3, "an update of version 2 gives 3");
+	json_object_put(got);
+	got = NULL;
+	T(raw_int(db, "SELECT count(*) FROM main WHERE sk = 'session-old'") +
+	    raw_int(db, "SELECT count(*) FROM orders WHERE sk = 'order-010'") ==
+	    0, "the expired rows were swept ((pk, sk) delete)");
+	t = raw_text(db, "PRAGMA integrity_check");
+	T(t != NULL && strcmp(t, "ok") == 0, "integrity_check after "
+	    "writes: %s", t ? t : "?");
+	free(t);
+out:
+	free(cursor);
+	free(main0);
+	free(orders0);
+	free(idx0);
+	free(main1);
+	free(orders1);
+	free(idx1);
 	gh_store_free(s);
 }
 
@@ -423,6 +738,7 @@ main(void)
 		return 1;
 	}
 	test_fresh();
+	test_migrate_v1();
 	test_newer();
 	test_concurrent_first_open("race1.db");
 	test_concurrent_first_open("race2.db");

@@ -1,6 +1,8 @@
 /*
  * store_sqlite.c: the SQLite storage backend (the default), one file that
- * mirrors the DynamoDB single-table design (schema: sql/001_init.sql).
+ * mirrors the DynamoDB single-table design (schema: sql/001_init.sql, then
+ * sql/002_without_rowid.sql: WITHOUT ROWID tables keyed by (pk, sk), so no
+ * statement may use rowid).
  *
  * One connection per process, opened by gh_store_open and refused after a
  * fork (SQLite connections must not cross fork(): open the store in the
@@ -114,7 +116,7 @@ static const char *const stsql[ST__MAX] = {
 	    "DELETE FROM %T WHERE pk = ?1 AND sk = ?2 AND " LIVE " AND "
 	    "(?12 IS NULL OR version = ?12) RETURNING item, version",
 	[ST_SWEEP] =
-	    "DELETE FROM %T WHERE rowid IN (SELECT rowid FROM %T "
+	    "DELETE FROM %T WHERE (pk, sk) IN (SELECT pk, sk FROM %T "
 	    "WHERE expires_at <= ?3 LIMIT 64)",
 };
 
