@@ -977,7 +977,8 @@ out:
  * The query statement for this shape, built and prepared on first use.
  * Parameters: ?1 index pk, ?2 sk1, ?3 now (LIVE), ?4 sk2 or the begins_with
  * upper bound, ?5 ?6 ?7 the resume key (index sk, pk, sk; base: ?5 = sk),
- * ?8 the row limit.  Columns: item, version, pk, sk, index pk, index sk.
+ * ?8 the row limit.  Columns: item, version, sk, and for a GSI pk and the
+ * index sk (the index pk, and a base query's pk, are ?1: see set_last).
  */
 static enum gh_err
 sq_qstmt(struct gh_store *s, const struct gh_query *q, int resume,
@@ -1038,29 +1039,41 @@ sq_qstmt(struct gh_store *s, const struct gh_query *q, int resume,
 		snprintf(order, sizeof(order), "%s %s, pk %s, sk %s", isk,
 		    dir, dir, dir);
 	}
-	snprintf(sql, sizeof(sql), "SELECT item, version, pk, sk, %s, %s "
+	snprintf(sql, sizeof(sql), "SELECT item, version, sk%s%s "
 	    "FROM %s WHERE %s = ?1%s AND " LIVE "%s ORDER BY %s LIMIT ?8",
-	    ipk, isk, gh_table_names[q->table], ipk, cond, after, order);
+	    q->index == GH_INDEX_BASE ? "" : ", pk, ",
+	    q->index == GH_INDEX_BASE ? "" : isk,
+	    gh_table_names[q->table], ipk, cond, after, order);
 	if ((err = sq_prepare(s, slot, sql)) != GH_OK)
 		return err;
 	*out = *slot;
 	return GH_OK;
 }
 
+/*
+ * The cursor of the row st is on (sq_qstmt's columns).  The partition key
+ * of the queried key (pk, or a GSI's pk) is the query's q->pk in every row,
+ * so it is not selected.
+ */
 static enum gh_err
-set_last(struct gh_cursor *last, sqlite3_stmt *st, int gsi)
+set_last(struct gh_cursor *last, sqlite3_stmt *st, const struct gh_query *q)
 {
+	const char	*v;
+
 	gh_cursor_clear(last);
-	if ((last->pk = strdup((const char *)sqlite3_column_text(st, 2))) ==
-	    NULL ||
-	    (last->sk = strdup((const char *)sqlite3_column_text(st, 3))) ==
-	    NULL)
+	if ((v = (const char *)sqlite3_column_text(st, 2)) == NULL ||
+	    (last->sk = strdup(v)) == NULL)
 		return GH_ERR_NOMEM;
-	if (gsi &&
-	    ((last->ipk = strdup((const char *)sqlite3_column_text(st, 4))) ==
-	    NULL ||
-	    (last->isk = strdup((const char *)sqlite3_column_text(st, 5))) ==
-	    NULL))
+	if (q->index == GH_INDEX_BASE)
+		v = q->pk;
+	else if ((v = (const char *)sqlite3_column_text(st, 3)) == NULL)
+		return GH_ERR_NOMEM;
+	if ((last->pk = strdup(v)) == NULL)
+		return GH_ERR_NOMEM;
+	if (q->index != GH_INDEX_BASE &&
+	    ((last->ipk = strdup(q->pk)) == NULL ||
+	    (v = (const char *)sqlite3_column_text(st, 4)) == NULL ||
+	    (last->isk = strdup(v)) == NULL))
 		return GH_ERR_NOMEM;
 	return GH_OK;
 }
@@ -1142,7 +1155,7 @@ sq_query(struct gh_store *s, const struct gh_query *q,
 			goto out;
 		}
 		n++;
-		if (n == q->limit && (err = set_last(last, st, gsi)) != GH_OK)
+		if (n == q->limit && (err = set_last(last, st, q)) != GH_OK)
 			goto out;
 	}
 	if (rc != SQLITE_ROW && rc != SQLITE_DONE) {
