@@ -129,8 +129,8 @@ struct sq {
 	json_tokener	*tok;		/* parses stored items, made on first use */
 	sqlite3_stmt	*tx[TX__MAX];
 	sqlite3_stmt	*st[GH_TABLE__MAX][ST__MAX];
-	/* Queries by table, index, sk operator, descending, resuming. */
-	sqlite3_stmt	*q[GH_TABLE__MAX][GH_INDEX__MAX][GH_SK__MAX][2][2];
+	/* Queries by table, index, sk operator, descending, resuming, text. */
+	sqlite3_stmt	*q[GH_TABLE__MAX][GH_INDEX__MAX][GH_SK__MAX][2][2][2];
 };
 
 /* Maps a SQLite result code onto the interface's errors. */
@@ -503,8 +503,8 @@ sq_close(struct gh_store *s)
 		for (p = &sq->st[0][0], end = p + GH_TABLE__MAX * ST__MAX;
 		    p < end; p++)
 			sqlite3_finalize(*p);
-		for (p = &sq->q[0][0][0][0][0], end = p + sizeof(sq->q) /
-		    sizeof(sq->q[0][0][0][0][0]); p < end; p++)
+		for (p = &sq->q[0][0][0][0][0][0], end = p + sizeof(sq->q) /
+		    sizeof(sq->q[0][0][0][0][0][0]); p < end; p++)
 			sqlite3_finalize(*p);
 		sqlite3_close(sq->db);
 	}
@@ -977,8 +977,9 @@ out:
  * The query statement for this shape, built and prepared on first use.
  * Parameters: ?1 index pk, ?2 sk1, ?3 now (LIVE), ?4 sk2 or the begins_with
  * upper bound, ?5 ?6 ?7 the resume key (index sk, pk, sk; base: ?5 = sk),
- * ?8 the row limit.  Columns: item, version (the cursor's keys are read
- * from the last item: see set_last).
+ * ?8 the row limit.  Columns: item, and version unless q->text (which
+ * does not read it); the cursor's keys are read from the last item (see
+ * set_last).
  */
 static enum gh_err
 sq_qstmt(struct gh_store *s, const struct gh_query *q, int resume,
@@ -992,7 +993,8 @@ sq_qstmt(struct gh_store *s, const struct gh_query *q, int resume,
 	const char	*cmp = q->descending ? "<" : ">";
 	enum gh_err	 err;
 
-	slot = &sq->q[q->table][q->index][q->skop][q->descending != 0][resume];
+	slot = &sq->q[q->table][q->index][q->skop][q->descending != 0][resume]
+	    [q->text != 0];
 	if (*slot != NULL) {
 		*out = *slot;
 		return GH_OK;
@@ -1039,9 +1041,10 @@ sq_qstmt(struct gh_store *s, const struct gh_query *q, int resume,
 		snprintf(order, sizeof(order), "%s %s, pk %s, sk %s", isk,
 		    dir, dir, dir);
 	}
-	snprintf(sql, sizeof(sql), "SELECT item, version "
+	snprintf(sql, sizeof(sql), "SELECT item%s "
 	    "FROM %s WHERE %s = ?1%s AND " LIVE "%s ORDER BY %s LIMIT ?8",
-	    gh_table_names[q->table], ipk, cond, after, order);
+	    q->text ? "" : ", version", gh_table_names[q->table], ipk, cond,
+	    after, order);
 	if ((err = sq_prepare(s, slot, sql)) != GH_OK)
 		return err;
 	*out = *slot;
