@@ -14,10 +14,10 @@
 --                     item has both attributes: the DynamoDB GSIs are sparse
 --
 -- Created here as ordinary rowid tables (items can be kilobytes: sealed
--- token sets); 002_without_rowid.sql rebuilds both as WITHOUT ROWID tables
--- (one b-tree seek per row read instead of two; large rows overflow) and
--- says why.  The GSI indexes end in (pk, sk) so that a query orders ties on
--- the index sort key stably, which cursors rely on.
+-- token sets); 002_without_rowid.sql rebuilds "orders" as a WITHOUT ROWID
+-- table (one b-tree seek per row read instead of two) and says why "main"
+-- stays as it is.  The GSI indexes end in (pk, sk) so that a query orders
+-- ties on the index sort key stably, which cursors rely on.
 
 CREATE TABLE main (
 	pk		TEXT NOT NULL,

@@ -1,8 +1,8 @@
 /*
  * store_sqlite.c: the SQLite storage backend (the default), one file that
  * mirrors the DynamoDB single-table design (schema: sql/001_init.sql, then
- * sql/002_without_rowid.sql: WITHOUT ROWID tables keyed by (pk, sk), so no
- * statement may use rowid).
+ * sql/002_without_rowid.sql: "orders" is a WITHOUT ROWID table, so no
+ * statement may use rowid; every table is keyed by (pk, sk)).
  *
  * One connection per process, opened by gh_store_open and refused after a
  * fork (SQLite connections must not cross fork(): open the store in the
