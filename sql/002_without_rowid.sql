@@ -20,7 +20,7 @@
 -- token sets of a few KB) are.  Orders are read by key only.
 --
 -- The columns are 001's, in 001's order: moving "item" last (so that
--- expires_at and version stay in the cell of a large row) measured ~1.9 k
+-- expires_at and version stay in the cell of a large row) measured ~1.7 k
 -- instructions more per GET /api/orders.  The new table is filled from the
 -- old one (every row, expired or not: reads filter expiry), the old one is
 -- dropped (with its indexes), the new one takes its name and gets 001's
