@@ -1087,11 +1087,13 @@ set_last(struct gh_store *s, struct gh_cursor *last, const struct gh_query *q,
 				    NULL)
 					break;
 			if (i == nk)
-				return GH_OK;
+				goto out;
 			gh_cursor_clear(last);
 		}
-		if (sq->tok == NULL && (sq->tok = json_tokener_new()) == NULL)
-			return GH_ERR_NOMEM;
+		if (sq->tok == NULL && (sq->tok = json_tokener_new()) == NULL) {
+			err = GH_ERR_NOMEM;
+			goto out;
+		}
 		json_tokener_reset(sq->tok);
 		if ((parsed = json_tokener_parse_ex(sq->tok, text, len)) ==
 		    NULL || json_tokener_get_error(sq->tok) !=
