@@ -13,9 +13,11 @@
 --   gsiNpk, gsiNsk    GSIN's key ("GSINPK"/"GSINSK"), both NULL unless the
 --                     item has both attributes: the DynamoDB GSIs are sparse
 --
--- Ordinary rowid tables: items can be kilobytes (token sets), which WITHOUT
--- ROWID tables handle poorly.  The GSI indexes end in (pk, sk) so that a
--- query orders ties on the index sort key stably, which cursors rely on.
+-- Created here as ordinary rowid tables (items can be kilobytes: sealed
+-- token sets); 002_without_rowid.sql rebuilds "orders" as a WITHOUT ROWID
+-- table (one b-tree seek per row read instead of two) and says why "main"
+-- stays as it is.  The GSI indexes end in (pk, sk) so that a query orders
+-- ties on the index sort key stably, which cursors rely on.
 
 CREATE TABLE main (
 	pk		TEXT NOT NULL,

@@ -162,6 +162,44 @@ test_digests(void)
 	}
 }
 
+/* gh_ct_equal reads words: every length, a difference at every byte. */
+static void
+ct_equal_words(void)
+{
+	unsigned char	 a[1109], b[1109];
+	size_t		 len, at, bad = 0;
+	unsigned	 bit;
+
+	for (len = 0; len < sizeof(a); len++)
+		a[len] = (unsigned char)(len * 131 + 7);
+	memcpy(b, a, sizeof(b));
+	for (len = 0; len <= 40; len++) {
+		if (gh_ct_equal(a, b, len) != 1)
+			bad++;
+		for (at = 0; at < len; at++)
+			for (bit = 1; bit < 256; bit <<= 1) {
+				b[at] ^= (unsigned char)bit;
+				if (gh_ct_equal(a, b, len) != 0)
+					bad++;
+				b[at] ^= (unsigned char)bit;
+			}
+	}
+	CHECK(bad == 0, "ct_equal: lengths 0..40, every byte and bit (%zu wrong)", bad);
+	for (bad = 0, at = 0; at < sizeof(a); at++) {
+		b[at] ^= 0x80;
+		if (gh_ct_equal(a, b, sizeof(a)) != 0)
+			bad++;
+		b[at] ^= 0x80;
+	}
+	CHECK(bad == 0 && gh_ct_equal(a, b, sizeof(a)) == 1,
+	    "ct_equal: a 1109-byte token, a difference at each byte (%zu wrong)", bad);
+	/* Unaligned starts. */
+	CHECK(gh_ct_equal(a + 1, b + 1, 100) == 1, "ct_equal unaligned same");
+	b[77] ^= 1;
+	CHECK(gh_ct_equal(a + 3, b + 3, 100) == 0, "ct_equal unaligned differs");
+	b[77] ^= 1;
+}
+
 static void
 test_compare(void)
 {
@@ -185,6 +223,8 @@ test_compare(void)
 	CHECK(gh_ct_equal("abcd", "abcd", 4) == 1, "ct_equal same");
 	CHECK(gh_ct_equal("abcd", "abce", 4) == 0, "ct_equal differs");
 	CHECK(gh_ct_equal("abcd", "abce", 3) == 1, "ct_equal prefix");
+	CHECK(gh_ct_equal("", "x", 0) == 1, "ct_equal empty");
+	ct_equal_words();
 }
 
 static int

@@ -4,9 +4,13 @@
  * the shapes of the answers.  End-to-end tests repeat the important ones
  * through lighttpd and Apache.
  */
+#include <sys/wait.h>
+
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "gh_conf.h"
@@ -90,6 +94,166 @@ static int
 has(const struct mem_io *m, const char *s)
 {
 	return strstr(m->out, s) != NULL;
+}
+
+/* gh_iso_time writes its digits by hand: the same text as strftime. */
+static void
+iso_time_cases(void)
+{
+	static const time_t	 at[] = { 0, 951782400 /* 2000-02-29 */,
+	    1798761599 /* 2026-12-31T23:59:59 */, 4107542399 /* 2100-02-28T23:59:59 */,
+	    253402300799 /* 9999-12-31T23:59:59 */, 253402300800 /* year 10000 */,
+	    -1, -62167219200 /* year 0 */ };
+	char		 got[GH_ISO_TIME_LEN + 8], want[GH_ISO_TIME_LEN + 8], small[8];
+	struct tm	 tm;
+	size_t		 i, bad = 0;
+	time_t		 t;
+
+	for (i = 0; i < sizeof(at) / sizeof(at[0]); i++) {
+		gmtime_r(&at[i], &tm);
+		strftime(want, sizeof(want), "%Y-%m-%dT%H:%M:%SZ", &tm);
+		gh_iso_time(at[i], got, sizeof(got));
+		T(strcmp(got, want) == 0, "iso time %lld: %s (strftime: %s)",
+		    (long long)at[i], got, want);
+	}
+	/* Every day of four years and odd seconds in them. */
+	for (t = 1704067200; t < 1704067200 + 4 * 366 * 86400; t += 86400 + 3599) {
+		gmtime_r(&t, &tm);
+		strftime(want, sizeof(want), "%Y-%m-%dT%H:%M:%SZ", &tm);
+		gh_iso_time(t, got, sizeof(got));
+		bad += strcmp(got, want) != 0;
+	}
+	T(bad == 0, "iso time: 1461 days of 2024-2027 as strftime writes them (%zu differ)", bad);
+	gh_iso_time(0, small, sizeof(small));
+	T(small[0] == '\0', "iso time: a buffer too small gets the empty string");
+}
+
+/* The per-request log line: one JSON object with its members. */
+static void
+log_line_case(const struct gh_app *a, const char *dir)
+{
+	char		 conf[256], logf[256], line[1024];
+	struct gh_proc	 lp;
+	struct mem_io	 m;
+	json_object	*o = NULL, *v;
+	FILE		*f;
+	int		 saved, fd, ok;
+	const char	*e[] = { "REQUEST_METHOD=GET", "REQUEST_URI=/t/echo",
+	    "QUERY_STRING=limit=7", "HTTP_X_REQUEST_ID=log-case-1", NULL };
+
+	snprintf(conf, sizeof(conf), "%s/log.conf", dir);
+	snprintf(logf, sizeof(logf), "%s/log.txt", dir);
+	if ((f = fopen(conf, "w")) == NULL)
+		return;
+	fprintf(f, "log_requests = yes\n");
+	fclose(f);
+	setenv("GATEHOUSE_CONFIG", conf, 1);
+	memset(&lp, 0, sizeof(lp));
+	fflush(stderr);
+	saved = dup(STDERR_FILENO);
+	fd = open(logf, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+	dup2(fd, STDERR_FILENO);
+	close(fd);
+	mem_io_init(&m, e, NULL);
+	gh_handle(a, &lp, &m.io);
+	fflush(stderr);
+	dup2(saved, STDERR_FILENO);
+	close(saved);
+	gh_conf_free(lp.conf);
+	gh_store_free(lp.store);
+	line[0] = '\0';
+	if ((f = fopen(logf, "r")) != NULL) {
+		if (fgets(line, sizeof(line), f) == NULL)
+			line[0] = '\0';
+		fclose(f);
+	}
+	unlink(logf);
+	unlink(conf);
+	o = json_tokener_parse(line);
+	ok = o != NULL && json_object_object_get_ex(o, "status", &v) &&
+	    json_object_is_type(v, json_type_int) && json_object_get_int(v) == 200 &&
+	    json_object_object_get_ex(o, "ms", &v) &&
+	    json_object_is_type(v, json_type_double) &&
+	    json_object_get_double(v) >= 0 &&
+	    json_object_object_get_ex(o, "store_ops", &v) &&
+	    json_object_get_int(v) == 0 &&
+	    strcmp(gh_json_str(o, "rid"), "log-case-1") == 0 &&
+	    strcmp(gh_json_str(o, "path"), "/t/echo") == 0 &&
+	    strcmp(gh_json_str(o, "method"), "GET") == 0 &&
+	    strlen(gh_json_str(o, "ts")) == GH_ISO_TIME_LEN - 1;
+	T(ok && strstr(line, ",\"ms\":") != NULL &&
+	    strchr(strstr(line, ",\"ms\":"), '.') != NULL &&
+	    strstr(line, "}\n") != NULL, "the log line: %s", line);
+	json_object_put(o);
+}
+
+/* The request id of the reply in m ("" if none). */
+static void
+reply_rid(const struct mem_io *m, char out[40])
+{
+	const char	*h = strstr(m->out, "X-Request-Id: ");
+	size_t		 n;
+
+	out[0] = '\0';
+	if (h == NULL)
+		return;
+	h += strlen("X-Request-Id: ");
+	n = strcspn(h, "\r\n");
+	if (n < 40) {
+		memcpy(out, h, n);
+		out[n] = '\0';
+	}
+}
+
+/* Request ids come from a pool of random bytes: distinct, also after fork. */
+static void
+rid_cases(const struct gh_app *a)
+{
+	static char	 seen[200][40];
+	char		 mine[40], child[40] = "";
+	struct mem_io	 m;
+	size_t		 i, j, dup = 0, odd = 0;
+	int		 fds[2];
+	pid_t		 pid;
+	const char	*e[] = { "REQUEST_METHOD=GET", "REQUEST_URI=/t/echo", NULL };
+
+	for (i = 0; i < 200; i++) {
+		mem_io_init(&m, e, NULL);
+		gh_handle(a, &proc, &m.io);
+		reply_rid(&m, seen[i]);
+		odd += strlen(seen[i]) != 16 ||
+		    strspn(seen[i], "0123456789abcdef") != 16;
+		for (j = 0; j < i; j++)
+			dup += strcmp(seen[i], seen[j]) == 0;
+	}
+	T(odd == 0 && dup == 0, "200 request ids: 16 hex digits, all distinct "
+	    "(%zu odd, %zu repeated)", odd, dup);
+	if (pipe(fds) != 0)
+		return;
+	if ((pid = fork()) == 0) {
+		close(fds[0]);
+		mem_io_init(&m, e, NULL);
+		gh_handle(a, &proc, &m.io);
+		reply_rid(&m, mine);
+		(void)!write(fds[1], mine, strlen(mine));
+		_exit(0);
+	}
+	close(fds[1]);
+	mem_io_init(&m, e, NULL);
+	gh_handle(a, &proc, &m.io);
+	reply_rid(&m, mine);
+	if (pid > 0) {
+		i = 0;
+		while (i < sizeof(child) - 1 &&
+		    read(fds[0], child + i, 1) == 1)
+			i++;
+		child[i] = '\0';
+		waitpid(pid, NULL, 0);
+	}
+	close(fds[0]);
+	T(strlen(child) == 16 && strcmp(child, mine) != 0,
+	    "a forked child's next request id is not its parent's (%s, %s)",
+	    child, mine);
 }
 
 #define POST_JSON(len) "REQUEST_METHOD=POST", "REQUEST_URI=/t/echo", \
@@ -300,6 +464,9 @@ main(void)
 		gh_conf_free(proc.conf);
 		proc = saved;
 	}
+	iso_time_cases();
+	rid_cases(&app);
+	log_line_case(&app, dir);
 	gh_conf_free(proc.conf);
 	gh_store_free(proc.store);
 	unlink(conf);

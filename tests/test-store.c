@@ -1354,6 +1354,87 @@ test_bad_inputs(void)
 	    gh_store_query(s, &q, NULL) == GH_ERR_INVAL, "query NULL: invalid");
 }
 
+/*
+ * A read snapshot (gh_store_snapshot_begin/_end): reads, batch gets and
+ * queries work inside one, a write inside one ends it and lands, and a
+ * later read sees that write and another connection's.  Whether the reads
+ * before a write see another connection's commit is the backend's (SQLite:
+ * not; DynamoDB: yes); test-store-sqlite.c checks SQLite's.
+ */
+static void
+test_snapshot(void)
+{
+	struct gh_store	*s2 = NULL;
+	struct gh_key	 key;
+	struct gh_query	 q;
+	struct gh_page	 page = { NULL, NULL };
+	json_object	*got = NULL, *arr = NULL, *set;
+	struct gh_update u = { NULL, NULL, 0, NULL };
+	char		 pk[128];
+	int64_t		 v;
+
+	K(pk, sizeof(pk), "snap");
+	T(putj(GH_TABLE_MAIN, NULL, &v, "{\"PK\":\"%s\",\"SK\":\"a\",\"n\":1}",
+	    pk) == GH_OK, "snapshot: an item to read");
+	gh_store_snapshot_begin(s);
+	gh_store_snapshot_begin(s);	/* twice: still one */
+	T(gh_store_get(s, GH_TABLE_MAIN, pk, "a", &got) == GH_OK &&
+	    geti(got, "n") == 1, "snapshot: a get inside");
+	json_object_put(got);
+	got = NULL;
+	key.pk = pk;
+	key.sk = "a";
+	T(gh_store_batch_get(s, GH_TABLE_MAIN, &key, 1, &arr) == GH_OK &&
+	    json_object_array_length(arr) == 1, "snapshot: a batch get inside");
+	json_object_put(arr);
+	memset(&q, 0, sizeof(q));
+	q.table = GH_TABLE_MAIN;
+	q.index = GH_INDEX_BASE;
+	q.pk = pk;
+	q.limit = 10;
+	T(gh_store_query(s, &q, &page) == GH_OK &&
+	    json_object_array_length(page.items) == 1, "snapshot: a query inside");
+	gh_page_free(&page);
+	T(putj(GH_TABLE_MAIN, NULL, &v, "{\"PK\":\"%s\",\"SK\":\"b\"}", pk) ==
+	    GH_OK, "snapshot: a put inside lands");
+	T(gh_store_get(s, GH_TABLE_MAIN, pk, "b", &got) == GH_OK,
+	    "snapshot: the put is seen after it");
+	json_object_put(got);
+	got = NULL;
+	/* Another connection's write, then ours in a new snapshot. */
+	gh_store_snapshot_end(s);
+	gh_store_snapshot_begin(s);
+	T(gh_store_get(s, GH_TABLE_MAIN, pk, "a", &got) == GH_OK,
+	    "snapshot: a read opens it");
+	json_object_put(got);
+	got = NULL;
+	if (gh_store_open(conf, &s2) == GH_OK) {
+		set = json_tokener_parse("{\"n\":2}");
+		u.set = set;
+		T(gh_store_update(s2, GH_TABLE_MAIN, pk, "a", &u, NULL, NULL) ==
+		    GH_OK, "snapshot: another connection updates the item");
+		json_object_put(set);
+	} else
+		T(0, "snapshot: a second connection: %s", gh_store_errmsg(NULL));
+	set = json_tokener_parse("{\"m\":3}");
+	u.set = set;
+	T(gh_store_update(s, GH_TABLE_MAIN, pk, "b", &u, NULL, NULL) == GH_OK,
+	    "snapshot: an update inside, after another connection's write, "
+	    "lands (the snapshot ends first: no stale-snapshot conflict)");
+	json_object_put(set);
+	T(gh_store_get(s, GH_TABLE_MAIN, pk, "a", &got) == GH_OK &&
+	    geti(got, "n") == 2, "snapshot: after our write, the other's is seen");
+	json_object_put(got);
+	got = NULL;
+	T(gh_store_delete(s, GH_TABLE_MAIN, pk, "b", NULL, NULL) == GH_OK,
+	    "snapshot: a delete inside lands");
+	gh_store_snapshot_end(s);
+	gh_store_snapshot_end(s);	/* twice: a no-op */
+	gh_store_snapshot_begin(NULL);
+	gh_store_snapshot_end(NULL);
+	gh_store_free(s2);
+}
+
 static void
 test_misc(void)
 {
@@ -1810,7 +1891,7 @@ main(void)
 		test_get_put, test_put_conditions, test_update, test_delete,
 		test_query_base, test_query_gsi, test_query_gsi_move,
 		test_cursors, test_expiry, test_batch_get, test_bad_inputs,
-		test_misc, test_concurrency, test_query_text,
+		test_snapshot, test_misc, test_concurrency, test_query_text,
 	};
 	size_t	 i;
 

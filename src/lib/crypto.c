@@ -275,10 +275,29 @@ gh_hmac_sha256(const void *key, size_t keylen, const void *msg,
 	return GH_OK;
 }
 
+/*
+ * Eight bytes at a time (CRYPTO_memcmp goes byte by byte: ~7 k instructions
+ * for a 1 KB token): every word is read and OR-ed in, the empty asm keeps the
+ * compiler from reasoning about the running difference, so no early exit.
+ */
 int
 gh_ct_equal(const void *a, const void *b, size_t len)
 {
-	return CRYPTO_memcmp(a, b, len) == 0;
+	const unsigned char	*x = a, *y = b;
+	uint64_t		 d = 0, p, q;
+	size_t			 i = 0;
+
+	for (; len - i >= 8; i += 8) {
+		memcpy(&p, x + i, 8);
+		memcpy(&q, y + i, 8);
+		d |= p ^ q;
+		__asm__("" : "+r"(d));
+	}
+	for (; i < len; i++) {
+		d |= (uint64_t)(x[i] ^ y[i]);
+		__asm__("" : "+r"(d));
+	}
+	return (int)(((d | (0 - d)) >> 63) ^ 1);
 }
 
 int

@@ -212,4 +212,16 @@ void		 gh_page_free(struct gh_page *p);	/* frees members */
 enum gh_err	 gh_store_batch_get(struct gh_store *s, enum gh_table t,
 		    const struct gh_key *keys, size_t n, json_object **out);
 
+/*
+ * A read snapshot: the reads from gh_store_snapshot_begin to
+ * gh_store_snapshot_end see one consistent state of the store.  With SQLite
+ * it is one read transaction (one lock for all the reads of a request
+ * instead of one per statement); with DynamoDB, whose reads are each their
+ * own, nothing.  A write ends the snapshot first, so a write inside one
+ * behaves as without it.  gh_handle opens one around every GET request of a
+ * route that uses the store.  Both take NULL; end without begin is a no-op.
+ */
+void		 gh_store_snapshot_begin(struct gh_store *s);
+void		 gh_store_snapshot_end(struct gh_store *s);
+
 #endif /* GH_STORE_H */

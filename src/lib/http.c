@@ -10,7 +10,9 @@
  */
 #include <ctype.h>
 #include <errno.h>
+#include <pthread.h>
 #include <stdarg.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -484,9 +486,12 @@ const char *
 gh_req_header(const struct gh_req *r, const char *name)
 {
 	char	buf[128];
+	size_t	n = strlen(name);
 
-	if (snprintf(buf, sizeof(buf), "HTTP_%s", name) >= (int)sizeof(buf))
+	if (n >= sizeof(buf) - 5)
 		return NULL;
+	memcpy(buf, "HTTP_", 5);
+	memcpy(buf + 5, name, n + 1);
 	return r->io->getenv(r->io, buf);
 }
 
@@ -699,6 +704,45 @@ read_body(struct gh_io *io, char *buf, size_t len)
 	return 1;
 }
 
+/*
+ * Random bytes for request ids, drawn 512 at a time: one getrandom(2) per 64
+ * requests instead of one each.  Request ids only tell log lines apart (no
+ * secret rests on them), but a forked child must not repeat its parent's
+ * ids, so a fork empties the pool.
+ */
+static unsigned char	rid_pool[512];
+static size_t		rid_left;
+
+static void
+rid_pool_forget(void)
+{
+	rid_left = 0;
+}
+
+static void
+rid_random(unsigned char b[8])
+{
+	static int	 hooked;
+
+	if (!hooked) {
+		hooked = 1;
+		(void)pthread_atfork(NULL, NULL, rid_pool_forget);
+	}
+	if (rid_left < 8) {
+		if (getrandom(rid_pool, sizeof(rid_pool), 0) !=
+		    (ssize_t)sizeof(rid_pool)) {
+			rid_left = 0;
+			if (getrandom(b, 8, 0) != 8)
+				memset(b, 0, 8);
+			return;
+		}
+		rid_left = sizeof(rid_pool);
+	}
+	rid_left -= 8;
+	memcpy(b, rid_pool + rid_left, 8);
+	memset(rid_pool + rid_left, 0, 8);
+}
+
 static void
 make_rid(struct gh_req *r)
 {
@@ -712,8 +756,7 @@ make_rid(struct gh_req *r)
 		snprintf(r->rid, sizeof(r->rid), "%s", h);
 		return;
 	}
-	if (getrandom(b, sizeof(b), 0) != (ssize_t)sizeof(b))
-		memset(b, 0, sizeof(b));
+	rid_random(b);
 	for (i = 0; i < sizeof(b); i++) {
 		r->rid[2 * i] = "0123456789abcdef"[b[i] >> 4];
 		r->rid[2 * i + 1] = "0123456789abcdef"[b[i] & 15];
@@ -866,11 +909,39 @@ log_reserved(const char *k)
 }
 
 /* One JSON object per request, written straight into one buffer. */
+/* Writes s at p (no NUL); returns its length. */
+static size_t
+put_str(char *p, const char *s)
+{
+	size_t n = strlen(s);
+
+	memcpy(p, s, n);
+	return n;
+}
+
+/* Writes v in decimal at p (at most 20 bytes, no NUL); returns the length. */
+static size_t
+put_uint(char *p, uint64_t v)
+{
+	char	 d[20];
+	size_t	 n = 0, i;
+
+	do {
+		d[n++] = (char)('0' + v % 10);
+		v /= 10;
+	} while (v != 0);
+	for (i = 0; i < n; i++)
+		p[i] = d[n - 1 - i];
+	return n;
+}
+
 static void
 log_line(struct gh_req *r, const char *method, double ms)
 {
 	struct printbuf	*pb;
 	char		 ts[GH_ISO_TIME_LEN], nums[96];
+	uint64_t	 h;
+	size_t		 n;
 
 	if ((pb = printbuf_new()) == NULL)
 		return;
@@ -885,9 +956,18 @@ log_line(struct gh_req *r, const char *method, double ms)
 	gh_json_append_str(pb, method ? method : "-");
 	printbuf_strappend(pb, ",\"path\":");
 	gh_json_append_str(pb, r->path ? r->path : "-");
-	snprintf(nums, sizeof(nums), ",\"status\":%d,\"ms\":%.2f,\"store_ops\":%d",
-	    r->status, ms, r->proc->store ? (int)gh_store_ops(r->proc->store) : 0);
-	printbuf_memappend(pb, nums, (int)strlen(nums));
+	n = put_str(nums, ",\"status\":");
+	n += put_uint(nums + n, (uint64_t)(r->status > 0 ? r->status : 0));
+	/* ms with two decimals (what "%.2f" wrote, without printf's cost) */
+	h = ms > 0 ? (uint64_t)((ms < 1e12 ? ms : 1e12) * 100 + 0.5) : 0;
+	n += put_str(nums + n, ",\"ms\":");
+	n += put_uint(nums + n, h / 100);
+	nums[n++] = '.';
+	nums[n++] = (char)('0' + h / 10 % 10);
+	nums[n++] = (char)('0' + h % 10);
+	n += put_str(nums + n, ",\"store_ops\":");
+	n += put_uint(nums + n, r->proc->store ? gh_store_ops(r->proc->store) : 0);
+	printbuf_memappend(pb, nums, (int)n);
 	if (r->notes != NULL) {
 		json_object_object_foreach(r->notes, k, v) {
 			if (log_reserved(k))
@@ -1119,6 +1199,12 @@ gh_handle(const struct gh_app *app, struct gh_proc *p, struct gh_io *io)
 		    "The store is unavailable; try again shortly.");
 		goto out;
 	}
+	/* A GET reads one consistent state: the caller's user item and the
+	 * handler's reads in one snapshot (with SQLite one read lock, not one
+	 * per statement).  A write would end it first (gh_store.h). */
+	if ((rt->flags & GH_R_STORE) &&
+	    (r->method == GH_GET || r->method == GH_HEAD))
+		gh_store_snapshot_begin(p->store);
 	if (rt->auth != GH_AUTH_NONE && !authenticate(r))
 		goto out;
 	if (rt->roles != 0 && !authorize(r))
@@ -1130,6 +1216,7 @@ gh_handle(const struct gh_app *app, struct gh_proc *p, struct gh_io *io)
 		gh_reply_err(r, 500, "internal", "Internal error.");
 	}
 out:
+	gh_store_snapshot_end(p->store);
 	clock_gettime(CLOCK_MONOTONIC, &t1);
 	if (p->conf == NULL || gh_conf_bool(p->conf, GH_CONF_LOG_REQUESTS))
 		log_line(r, m, (double)(t1.tv_sec - t0.tv_sec) * 1e3 +

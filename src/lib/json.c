@@ -237,13 +237,47 @@ gh_json_add_int(json_object *o, const char *key, int64_t v)
 	return GH_OK;
 }
 
+/* Two decimal digits of v (0..99) at p. */
+static void
+two_digits(char *p, int v)
+{
+	p[0] = (char)('0' + v / 10);
+	p[1] = (char)('0' + v % 10);
+}
+
 void
 gh_iso_time(time_t t, char *buf, size_t size)
 {
 	struct tm	 tm;
+	int		 y;
 
-	gmtime_r(&t, &tm);
-	strftime(buf, size, "%Y-%m-%dT%H:%M:%SZ", &tm);
+	if (size == 0)
+		return;
+	buf[0] = '\0';
+	if (gmtime_r(&t, &tm) == NULL)
+		return;
+	y = tm.tm_year + 1900;
+	if (y < 1000 || y > 9999 || size < GH_ISO_TIME_LEN) {
+		/* strftime's own digits (years not of four) or "does not fit" */
+		if (strftime(buf, size, "%Y-%m-%dT%H:%M:%SZ", &tm) == 0)
+			buf[0] = '\0';
+		return;
+	}
+	/* Written by hand: strftime costs ~1 k instructions a call. */
+	two_digits(buf, y / 100);
+	two_digits(buf + 2, y % 100);
+	buf[4] = '-';
+	two_digits(buf + 5, tm.tm_mon + 1);
+	buf[7] = '-';
+	two_digits(buf + 8, tm.tm_mday);
+	buf[10] = 'T';
+	two_digits(buf + 11, tm.tm_hour);
+	buf[13] = ':';
+	two_digits(buf + 14, tm.tm_min);
+	buf[16] = ':';
+	two_digits(buf + 17, tm.tm_sec);
+	buf[19] = 'Z';
+	buf[20] = '\0';
 }
 
 /* ---- compact JSON text as json-c writes it --------------------------- */

@@ -576,8 +576,10 @@ gh_store_free(struct gh_store *s)
 {
 	if (s == NULL)
 		return;
-	if (s->impl != NULL)
+	if (s->impl != NULL) {
+		gh_store_snapshot_end(s);
 		s->be->close(s);
+	}
 	free(s);
 }
 
@@ -653,6 +655,24 @@ gh_store_get_text(struct gh_store *s, enum gh_table t, const char *pk,
 	return err;
 }
 
+void
+gh_store_snapshot_begin(struct gh_store *s)
+{
+	if (s == NULL || s->snap || s->be->snapshot == NULL)
+		return;
+	s->be->snapshot(s, 1);
+	s->snap = 1;
+}
+
+void
+gh_store_snapshot_end(struct gh_store *s)
+{
+	if (s == NULL || !s->snap)
+		return;
+	s->snap = 0;
+	s->be->snapshot(s, 0);
+}
+
 enum gh_err
 gh_store_put(struct gh_store *s, enum gh_table t, json_object *item,
     const struct gh_cond *cond)
@@ -665,6 +685,7 @@ gh_store_put(struct gh_store *s, enum gh_table t, json_object *item,
 	    (err = check_cond(s, &cond)) != GH_OK ||
 	    (err = gh_store_check_item(s, item)) != GH_OK)
 		return err;
+	gh_store_snapshot_end(s);
 	return s->be->put(s, t, item, cond);
 }
 
@@ -682,6 +703,7 @@ gh_store_update(struct gh_store *s, enum gh_table t, const char *pk,
 	    (err = check_cond(s, &cond)) != GH_OK ||
 	    (err = check_update(s, u)) != GH_OK)
 		return err;
+	gh_store_snapshot_end(s);
 	return s->be->update(s, t, pk, sk, u, cond, out);
 }
 
@@ -700,6 +722,7 @@ gh_store_delete(struct gh_store *s, enum gh_table t, const char *pk,
 	if (cond->type == GH_COND_NOT_EXISTS)
 		return gh_store_fail(s, GH_ERR_INVAL,
 		    "delete with a not-exists condition");
+	gh_store_snapshot_end(s);
 	return s->be->del(s, t, pk, sk, cond, out);
 }
 

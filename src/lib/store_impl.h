@@ -58,12 +58,17 @@ struct gh_store_backend {
 			const char *, char **text, size_t *len, int64_t *version);
 	/* 1 if query honours q->text itself; else store.c converts. */
 	int	    text_items;
+	/* Optional (gh_store_snapshot_begin/_end): on 1 starts a read
+	 * snapshot, on 0 ends it; store.c calls it with 0 before every write
+	 * and never with 1 twice in a row. */
+	void	    (*snapshot)(struct gh_store *, int on);
 };
 
 struct gh_store {
 	const struct gh_store_backend	*be;
 	void				*impl;		/* backend state */
 	unsigned			 ops;		/* backend requests */
+	int				 snap;		/* in a read snapshot */
 	char				 errmsg[256];
 };
 

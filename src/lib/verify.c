@@ -794,7 +794,7 @@ tcache_find(struct gh_verifier *v, const char *token, size_t len,
 	for (i = 0; i < TCACHE_N; i++) {
 		e = &v->tc[i];
 		if (e->len != len || e->hash != hash || e->use != use ||
-		    CRYPTO_memcmp(e->tok, token, len) != 0)
+		    !gh_ct_equal(e->tok, token, len))
 			continue;
 		if (e->nloads != v->nloads || e->exp <= t ||
 		    e->iat > t + v->leeway ||
