@@ -297,9 +297,9 @@ gh_awscreds_check(struct gh_awscreds_chain *c)
 {
 	const char	*ak = env("AWS_ACCESS_KEY_ID");
 	const char	*sk = env("AWS_SECRET_ACCESS_KEY");
-	const char	*u, *h;
+	const char	*u, *h, *path;
 	size_t		 hl;
-	int		 https;
+	int		 https, imds;
 
 	c->errmsg[0] = '\0';
 	if ((ak == NULL) != (sk == NULL))
@@ -333,14 +333,17 @@ gh_awscreds_check(struct gh_awscreds_chain *c)
 			    "path");
 		return GH_OK;
 	}
-	if (imds_wanted(c) && (u = env("AWS_EC2_METADATA_SERVICE_ENDPOINT")) !=
-	    NULL && (!url_shape(u, &h, &hl, &https) ||
-	    strspn(h + strcspn(h, "/?#"), "/") != strlen(h + strcspn(h,
-	    "/?#"))))
-		return fail(c, GH_ERR_CONFIG, "credentials: "
-		    "AWS_EC2_METADATA_SERVICE_ENDPOINT must be an http(s) URL "
-		    "without a path");
-	if (!imds_wanted(c) && !(c->flags & GH_AWSCREDS_STANDIN))
+	imds = imds_wanted(c);
+	/* The endpoint: an http(s) URL whose path, if any, is only "/". */
+	if (imds && (u = env("AWS_EC2_METADATA_SERVICE_ENDPOINT")) != NULL) {
+		path = url_shape(u, &h, &hl, &https) ? h + strcspn(h, "/?#") :
+		    NULL;
+		if (path == NULL || path[strspn(path, "/")] != '\0')
+			return fail(c, GH_ERR_CONFIG, "credentials: "
+			    "AWS_EC2_METADATA_SERVICE_ENDPOINT must be an "
+			    "http(s) URL without a path");
+	}
+	if (!imds && !(c->flags & GH_AWSCREDS_STANDIN))
 		return fail(c, GH_ERR_CONFIG, "credentials: none "
 		    "(AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY unset, no "
 		    "container endpoint, AWS_EC2_METADATA_DISABLED=true)");

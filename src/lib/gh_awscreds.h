@@ -108,7 +108,8 @@ int		 gh_awscreds_invalidate(struct gh_awscreds_chain *c);
 /* Why the last call failed ("" if it did not); static to the chain. */
 const char	*gh_awscreds_errmsg(const struct gh_awscreds_chain *c);
 
-/* Network fetches this chain made, successful or not (for tests). */
+/* HTTP requests this chain made, successful or not (an IMDS fetch is
+ * three: token, role, credentials; for tests). */
 unsigned	 gh_awscreds_fetches(const struct gh_awscreds_chain *c);
 
 /* Frees and zeroes *cr (its secret wiped first); NULL members are fine. */

@@ -47,18 +47,13 @@ enum gh_err	 gh_json_add_int(json_object *o, const char *key, int64_t v);
 
 /*
  * Compact JSON text as json-c writes it in its plain form (the store's
- * items), read without parsing.  gh_json_text_next walks the members of the
- * object t[0..n): start with *pos = 0; each call gives 1 and the next
- * member's key (without quotes, never with an escape) and raw value text,
- * 0 after the last, -1 if the text is not an object json-c would write the
- * same way after a parse (whitespace, an escape or integer it writes
- * differently, a key with an escape, bad nesting, a nested object with a key
- * twice): the caller then parses.
- * Value text copied as it is equals json-c's serialisation of the parsed
- * value.
+ * items), read without parsing.  A text is refused (-1: the caller then
+ * parses) if it is not an object json-c would write the same way after a
+ * parse: whitespace, an escape or number it writes differently, a key with
+ * an escape or named twice, bad or too deep nesting.  Value text copied as
+ * it is equals json-c's serialisation of the parsed value.
  */
-int		 gh_json_text_next(const char *t, size_t n, size_t *pos,
-		    const char **key, size_t *klen, const char **val, size_t *vlen);
+#define GH_JSON_TEXT_MEMBERS_MAX	64
 /* One member of such a text: key (without quotes), value text. */
 struct gh_json_member {
 	const char	*key;
@@ -68,15 +63,15 @@ struct gh_json_member {
 };
 /*
  * All the members of the object t[0..n) in one pass, into m[0..max): their
- * count, or -1 as gh_json_text_next would give, and also for a key named
- * twice (json-c keeps one of them) or more than max members.  m points into
+ * count, or -1 for a refused text or more than max members.  m points into
  * t.  The list replies' text path (gh_market_view_text).
  */
 int		 gh_json_text_members(const char *t, size_t n,
 		    struct gh_json_member *m, size_t max);
 /* The top-level string member key of t[0..n) into buf: 1 found, 0 absent,
  * -1 if not a plain string (an escape, too long, another type), named twice
- * or the text is not one gh_json_text_next reads. */
+ * or the text is refused (more than GH_JSON_TEXT_MEMBERS_MAX members
+ * included). */
 int		 gh_json_text_str(const char *t, size_t n, const char *key,
 		    char *buf, size_t size);
 /* The same for nkeys keys in one pass: bufs[i] (size bytes each) and

@@ -230,7 +230,8 @@ cors_headers(struct gh_req *r)
 	}
 }
 
-/* gh_reply_raw's head: appends n bytes / a decimal number at p. */
+/* gh_reply_raw's head and the log line: append n bytes / a decimal
+ * number at p (no NUL); return the new end. */
 static char *
 head_put(char *p, const char *s, size_t n)
 {
@@ -241,7 +242,7 @@ head_put(char *p, const char *s, size_t n)
 #define HEAD_LIT(p, lit)	head_put((p), (lit), sizeof(lit) - 1)
 
 static char *
-head_num(char *p, size_t v)
+head_num(char *p, uint64_t v)
 {
 	char	 d[24];
 	size_t	 n = 0;
@@ -909,39 +910,12 @@ log_reserved(const char *k)
 }
 
 /* One JSON object per request, written straight into one buffer. */
-/* Writes s at p (no NUL); returns its length. */
-static size_t
-put_str(char *p, const char *s)
-{
-	size_t n = strlen(s);
-
-	memcpy(p, s, n);
-	return n;
-}
-
-/* Writes v in decimal at p (at most 20 bytes, no NUL); returns the length. */
-static size_t
-put_uint(char *p, uint64_t v)
-{
-	char	 d[20];
-	size_t	 n = 0, i;
-
-	do {
-		d[n++] = (char)('0' + v % 10);
-		v /= 10;
-	} while (v != 0);
-	for (i = 0; i < n; i++)
-		p[i] = d[n - 1 - i];
-	return n;
-}
-
 static void
 log_line(struct gh_req *r, const char *method, double ms)
 {
 	struct printbuf	*pb;
-	char		 ts[GH_ISO_TIME_LEN], nums[96];
+	char		 ts[GH_ISO_TIME_LEN], nums[96], *e;
 	uint64_t	 h;
-	size_t		 n;
 
 	if ((pb = printbuf_new()) == NULL)
 		return;
@@ -956,18 +930,18 @@ log_line(struct gh_req *r, const char *method, double ms)
 	gh_json_append_str(pb, method ? method : "-");
 	printbuf_strappend(pb, ",\"path\":");
 	gh_json_append_str(pb, r->path ? r->path : "-");
-	n = put_str(nums, ",\"status\":");
-	n += put_uint(nums + n, (uint64_t)(r->status > 0 ? r->status : 0));
+	e = HEAD_LIT(nums, ",\"status\":");
+	e = head_num(e, (uint64_t)(r->status > 0 ? r->status : 0));
 	/* ms with two decimals (what "%.2f" wrote, without printf's cost) */
 	h = ms > 0 ? (uint64_t)((ms < 1e12 ? ms : 1e12) * 100 + 0.5) : 0;
-	n += put_str(nums + n, ",\"ms\":");
-	n += put_uint(nums + n, h / 100);
-	nums[n++] = '.';
-	nums[n++] = (char)('0' + h / 10 % 10);
-	nums[n++] = (char)('0' + h % 10);
-	n += put_str(nums + n, ",\"store_ops\":");
-	n += put_uint(nums + n, r->proc->store ? gh_store_ops(r->proc->store) : 0);
-	printbuf_memappend(pb, nums, (int)n);
+	e = HEAD_LIT(e, ",\"ms\":");
+	e = head_num(e, h / 100);
+	*e++ = '.';
+	*e++ = (char)('0' + h / 10 % 10);
+	*e++ = (char)('0' + h % 10);
+	e = HEAD_LIT(e, ",\"store_ops\":");
+	e = head_num(e, r->proc->store ? gh_store_ops(r->proc->store) : 0);
+	printbuf_memappend(pb, nums, (int)(e - nums));
 	if (r->notes != NULL) {
 		json_object_object_foreach(r->notes, k, v) {
 			if (log_reserved(k))

@@ -615,53 +615,23 @@ gh_json_text_members(const char *t, size_t n, struct gh_json_member *m,
 }
 
 int
-gh_json_text_next(const char *t, size_t n, size_t *pos, const char **key,
-    size_t *klen, const char **val, size_t *vlen)
-{
-	struct gh_json_member m;
-	size_t	 i = *pos, end;
-
-	if (n < 2 || t[n - 1] != '}')
-		return -1;	/* also text_member's sentinel */
-	if (i == 0) {
-		if (t[0] != '{')
-			return -1;
-		if (n == 2 && t[1] == '}') {
-			*pos = n;
-			return 0;
-		}
-		i = 1;
-	} else if (i == n)
-		return 0;
-	else if (t[i] == ',')
-		i++;
-	else if (t[i] == '}' && i + 1 == n) {
-		*pos = n;
-		return 0;
-	} else
-		return -1;
-	if (i >= n || !text_member(t, i, n, &m, &end) ||
-	    (t[end] != ',' && t[end] != '}'))
-		return -1;
-	*key = m.key;
-	*klen = m.klen;
-	*val = m.val;
-	*vlen = m.vlen;
-	*pos = end;
-	return 1;
-}
-
-int
 gh_json_text_strs(const char *t, size_t n, const char *const *keys,
     char *const *bufs, size_t size, int *found, size_t nkeys)
 {
-	const char	*k, *v;
-	size_t		 pos = 0, kl, vl, j;
-	int		 rc;
+	struct gh_json_member	 m[GH_JSON_TEXT_MEMBERS_MAX];
+	const char		*k, *v;
+	size_t			 kl, vl, j;
+	int			 cnt, i;
 
 	for (j = 0; j < nkeys; j++)
 		found[j] = 0;
-	while ((rc = gh_json_text_next(t, n, &pos, &k, &kl, &v, &vl)) == 1) {
+	if ((cnt = gh_json_text_members(t, n, m, GH_JSON_TEXT_MEMBERS_MAX)) < 0)
+		return -1;
+	for (i = 0; i < cnt; i++) {
+		k = m[i].key;
+		kl = m[i].klen;
+		v = m[i].val;
+		vl = m[i].vlen;
 		for (j = 0; j < nkeys; j++)
 			if (strncmp(keys[j], k, kl) == 0 && keys[j][kl] == '\0')
 				break;
@@ -676,7 +646,7 @@ gh_json_text_strs(const char *t, size_t n, const char *const *keys,
 		bufs[j][vl - 2] = '\0';
 		found[j] = 1;
 	}
-	return rc != 0 ? -1 : 0;
+	return 0;
 }
 
 int

@@ -383,8 +383,9 @@ out:
 int
 gh_market_view_text(struct printbuf *pb, const char *t, size_t n)
 {
-	struct gh_json_member	 m[64];
-	const char		*run[64], *end[64], *from, *to;
+	struct gh_json_member	 m[GH_JSON_TEXT_MEMBERS_MAX];
+	const char		*run[GH_JSON_TEXT_MEMBERS_MAX], *end[GH_JSON_TEXT_MEMBERS_MAX];
+	const char		*from, *to;
 	char			*o;
 	size_t			 nr = 0, j, len;
 	int			 cnt, i;
@@ -472,6 +473,17 @@ out:
 	return err;
 }
 
+/* The answer to a failed list query: a cursor of another list is 400. */
+static void
+reply_query_fail(struct gh_req *r, const struct gh_query *q, enum gh_err err)
+{
+	if (err == GH_ERR_INVAL && q->cursor != NULL)
+		gh_reply_err(r, 400, "invalid_cursor",
+		    "The cursor does not belong to this list.");
+	else
+		gh_reply_fail(r, err, "list query");
+}
+
 /* gh_market_reply_page without a filter: 200, 400 invalid_cursor, 500, 503. */
 static void
 reply_page_text(struct gh_req *r, struct gh_query *q)
@@ -488,11 +500,7 @@ reply_page_text(struct gh_req *r, struct gh_query *q)
 	err = gh_store_query(gh_req_store(r), q, &page);
 	q->text = 0;
 	if (err != GH_OK) {
-		if (err == GH_ERR_INVAL && q->cursor != NULL)
-			gh_reply_err(r, 400, "invalid_cursor",
-			    "The cursor does not belong to this list.");
-		else
-			gh_reply_fail(r, err, "list query");
+		reply_query_fail(r, q, err);
 		return;
 	}
 	if ((pb = printbuf_new()) == NULL)
@@ -567,11 +575,7 @@ gh_market_reply_page(struct gh_req *r, struct gh_query *q, const char *cursor,
 		return;
 	}
 	if ((err = gh_store_query(gh_req_store(r), q, &page)) != GH_OK) {
-		if (err == GH_ERR_INVAL && cursor != NULL)
-			gh_reply_err(r, 400, "invalid_cursor",
-			    "The cursor does not belong to this list.");
-		else
-			gh_reply_fail(r, err, "list query");
+		reply_query_fail(r, q, err);
 		return;
 	}
 	if ((o = json_object_new_object()) == NULL ||
@@ -579,7 +583,7 @@ gh_market_reply_page(struct gh_req *r, struct gh_query *q, const char *cursor,
 		goto nomem;
 	for (i = 0; i < json_object_array_length(page.items); i++) {
 		it = json_object_array_get_idx(page.items, i);
-		if (keep != NULL && !keep(it, arg))
+		if (!keep(it, arg))
 			continue;
 		if ((v = gh_market_view(it)) == NULL)
 			goto nomem;

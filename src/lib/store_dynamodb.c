@@ -1029,7 +1029,6 @@ ddb_put(struct gh_store *s, enum gh_table t, json_object *item,
 			    GH_ERR_CONFLICT)
 				break;
 		}
-		err = GH_ERR_THROTTLED;
 		for (round = 0; round < DDB_WRITE_LOOPS; round++) {
 			old = NULL;
 			err = ddb_getitem(s, t, json_object_get_string(pkv),

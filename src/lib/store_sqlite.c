@@ -123,7 +123,6 @@ static const char *const stsql[ST__MAX] = {
 
 struct sq {
 	sqlite3		*db;
-	pid_t		 pid;		/* the process that opened db */
 	unsigned	 forks;		/* sq_forks when it was opened */
 	int		 busy_ms;	/* conf sqlite_busy_ms */
 	struct timespec	 busy_t0;	/* first try of the current wait */
@@ -512,7 +511,7 @@ sq_close(struct gh_store *s)
 	if (sq == NULL)
 		return;
 	/* In a forked child the connection is the parent's: leave it. */
-	if (sq->db != NULL && sq->pid == getpid()) {
+	if (sq->db != NULL && sq->forks == sq_forks) {
 		for (p = sq->tx, end = p + TX__MAX; p < end; p++)
 			sqlite3_finalize(*p);
 		for (p = &sq->st[0][0], end = p + GH_TABLE__MAX * ST__MAX;
@@ -575,7 +574,6 @@ sq_open(struct gh_store *s, const struct gh_conf *conf)
 		return GH_ERR_NOMEM;
 	static int	 hooked;
 
-	sq->pid = getpid();
 	if (!hooked) {
 		hooked = 1;
 		(void)pthread_atfork(NULL, NULL, sq_forked);

@@ -206,7 +206,6 @@ static enum gh_err
 app_user_item(struct gh_store *s, const char *app, const char *sub)
 {
 	json_object	*appl = NULL;
-	char		 pk[256];
 	struct gh_value	 v;
 	enum gh_err	 err;
 
@@ -215,8 +214,7 @@ app_user_item(struct gh_store *s, const char *app, const char *sub)
 	v.len = strlen(app);
 	if (!gh_valid_id(&v))
 		return GH_OK;	/* not an application id: nothing to enrol in */
-	snprintf(pk, sizeof(pk), "application-%s", app);
-	err = gh_store_get(s, GH_TABLE_MAIN, pk, "application", &appl);
+	err = gh_sso_app_get(s, app, &appl);
 	if (err == GH_ERR_NOTFOUND)
 		return GH_OK;
 	/* A closed application's enrolment is the administrator's. */

@@ -207,6 +207,33 @@ def test_sign_up_errors(server):
     err(r, "InvalidParameterException")
 
 
+
+def test_password_field_bad_inputs(server):
+    """A password that is empty, over 1024 bytes or not a string is refused
+    by the field check of every operation that takes one, before anything
+    runs (one with a NUL already by the JSON parser); 1024 bytes reach the
+    policy."""
+    tok = server.cache["u"]["access_token"]
+    for bad, want in (("", "InvalidParameterException"),
+                      ("a" * 1025, "InvalidParameterException"),
+                      (12, "InvalidParameterException"),
+                      ("a\u0000b", "SerializationException")):
+        bodies = {
+            "SignUp": {"ClientId": client(server), "Username":
+                       "pw-%d@example.com" % time.time_ns(), "Password": bad},
+            "ChangePassword": {"PreviousPassword": bad, "ProposedPassword":
+                               "Correct-Horse-43", "AccessToken": tok},
+            "ConfirmForgotPassword": {"ClientId": client(server), "Username":
+                                      server.cache["u"]["email"],
+                                      "ConfirmationCode": "123456",
+                                      "Password": bad},
+        }
+        for op, body in bodies.items():
+            r = server.idp(op, body)
+            err(r, want)
+    r = sign_up(server, "pw1024-%d@example.com" % time.time_ns(), password="a" * 1024)
+    err(r, "InvalidPasswordException")
+
 def test_no_enumeration_on_sign_in(server):
     u = server.cache["u"]
     r1 = login(server, "nobody-%d@example.com" % time.time_ns(), "Whatever-123")
